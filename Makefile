@@ -1,0 +1,34 @@
+# Convenience wrapper around CMake: `make`, `make run`, `make test`.
+BUILD ?= build
+CONF ?= conf/rtwebhookd.conf
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc)
+
+.PHONY: all build run test check-config clean asan
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Starts the daemon in the foreground on the development config.
+run: build
+	mkdir -p var
+	$(BUILD)/rtwebhookd -c $(CONF)
+
+check-config: build
+	$(BUILD)/rtwebhookd -t -c $(CONF)
+
+# Runs every test (unit and integration).
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DRTW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+clean:
+	rm -rf $(BUILD) build-asan

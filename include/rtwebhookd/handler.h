@@ -1,0 +1,235 @@
+/*
+ * rtwebhookd handler ABI, version 1.
+ *
+ * This is the only header a handler module includes. A module is a shared
+ * object that exports one function, rtw_handler_entry(), returning a pointer
+ * to a constant struct rtw_handler. The daemon dlopen()s the module with
+ * RTLD_NOW | RTLD_LOCAL, calls the entry point, checks abi_version and size,
+ * and then drives the handler through init, handle and fini.
+ *
+ * Compatibility rules
+ *  - Every struct crossing the ABI starts with its own size. Structs only
+ *    grow: new fields are appended at the end and the side that reads a field
+ *    checks first that the size covers it (RTW_HAS_FIELD).
+ *  - RTW_HANDLER_ABI_VERSION changes only on an incompatible change; the host
+ *    refuses modules built for another version.
+ *
+ * Rules for modules
+ *  - No global mutable state: two instances of one module (two handler blocks
+ *    with the same module) must coexist, so keep everything in the state that
+ *    init returns.
+ *  - Never call exit(), never install signal handlers, never fork without
+ *    exec. Report problems through the return value and struct rtw_error.
+ *  - Everything the host passes in is borrowed: valid for the duration of the
+ *    call that received it, owned and freed by the host. Copy what you keep.
+ *
+ * Threads
+ *  - init and fini run on the daemon's main thread, never concurrently with
+ *    handle on the same state.
+ *  - handle runs on a worker thread owned by the host for this handler
+ *    instance. Unless the module sets RTW_HANDLER_THREAD_SAFE, the host never
+ *    calls handle concurrently on one state (it runs one worker). With the
+ *    flag, the host may run several workers (config `workers = N`), each
+ *    calling handle for different bots at once; events of one bot are always
+ *    handed over one at a time, in acknowledgement order.
+ *  - host->log may be called from any thread, including from init and fini.
+ */
+#ifndef RTWEBHOOKD_HANDLER_H
+#define RTWEBHOOKD_HANDLER_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RTW_HANDLER_ABI_VERSION 1u
+
+/* The name of the one symbol a module exports. */
+#define RTW_HANDLER_ENTRY_SYMBOL "rtw_handler_entry"
+
+/* True when a struct that starts with `size_t size` is large enough to hold
+ * `field`. Use it before reading a field added after version 1.0. */
+#define RTW_HAS_FIELD(ptr, type, field)                                        \
+	((ptr)->size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* What handle() reports for one event. */
+enum rtw_result {
+	/* Done: the host records progress and never offers this event again. */
+	RTW_OK = 0,
+	/* Transient failure (downstream down, disk full...): the host offers the
+	 * same event again later with capped backoff; later events of the same
+	 * bot wait behind it. */
+	RTW_RETRY = 1,
+	/* Permanent failure: the host writes the event and the reason to the
+	 * handler's dead-letter file and goes on with the next event. */
+	RTW_FAIL = 2,
+};
+
+/* Event types Recall documents for real-time webhook endpoints. Any other
+ * `event` string is delivered as RTW_EVENT_UNKNOWN with its name in
+ * rtw_event.type_name. Values are stable; new types are appended. */
+enum rtw_event_type {
+	RTW_EVENT_UNKNOWN = 0,
+	RTW_EVENT_PARTICIPANT_JOIN,
+	RTW_EVENT_PARTICIPANT_LEAVE,
+	RTW_EVENT_PARTICIPANT_UPDATE,
+	RTW_EVENT_PARTICIPANT_SPEECH_ON,
+	RTW_EVENT_PARTICIPANT_SPEECH_OFF,
+	RTW_EVENT_PARTICIPANT_WEBCAM_ON,
+	RTW_EVENT_PARTICIPANT_WEBCAM_OFF,
+	RTW_EVENT_PARTICIPANT_SCREENSHARE_ON,
+	RTW_EVENT_PARTICIPANT_SCREENSHARE_OFF,
+	RTW_EVENT_PARTICIPANT_CHAT_MESSAGE,
+	RTW_EVENT_TRANSCRIPT_DATA,
+	RTW_EVENT_TRANSCRIPT_PARTIAL_DATA,
+	RTW_EVENT_TRANSCRIPT_PROVIDER_DATA,
+};
+
+/* Log levels, with syslog's numbers. */
+enum rtw_log_level {
+	RTW_LOG_ERR = 3,
+	RTW_LOG_WARNING = 4,
+	RTW_LOG_NOTICE = 5,
+	RTW_LOG_INFO = 6,
+	RTW_LOG_DEBUG = 7,
+};
+
+/* A caller-owned error buffer. The host zeroes it before each call; a
+ * module that returns an error writes a one-line reason into it (with
+ * rtw_error_set), which the host logs or stores in the dead-letter file. */
+struct rtw_error {
+	char message[512];
+};
+
+/* Writes a printf-style reason into err (truncating it to fit). Safe with
+ * err == NULL. */
+static inline void rtw_error_set(struct rtw_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline void rtw_error_set(struct rtw_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+}
+
+/* A point in the meeting. `relative` is seconds since the bot started
+ * recording (may be negative); `absolute` an ISO 8601 UTC string. */
+struct rtw_timestamp {
+	int has_relative;     /* 0 when the event carries no relative time */
+	double relative;
+	const char *absolute; /* NULL when absent or null */
+};
+
+/* The participant an event is about (or who spoke). Strings are NULL when
+ * absent or JSON null. `json` is the participant object itself, for fields
+ * this view does not cover (extra_data...). */
+struct rtw_participant {
+	size_t size;
+	int has_id;           /* 0 when id is absent or null */
+	int64_t id;           /* unique only within one meeting */
+	const char *name;
+	const char *email;
+	const char *platform;
+	int is_host;          /* 1, 0, or -1 when absent or null */
+	const json_t *json;
+};
+
+/* One event as a handler sees it. Everything it points to is borrowed: valid
+ * until handle() returns, owned by the host. Keep a copy (json_deep_copy,
+ * strdup) of anything needed later; never json_decref what you did not
+ * json_incref. */
+struct rtw_event {
+	size_t size;
+	enum rtw_event_type type;
+	const char *type_name;     /* the `event` string exactly as received */
+	uint64_t seq;              /* unique and increasing within one spool */
+	const char *bot_id;        /* data.bot.id, or NULL (not made by a bot) */
+	const char *recording_id;  /* data.recording.id, or NULL */
+	const char *endpoint_path; /* the configured path it arrived on */
+	/* NULL when the event has no participant object. */
+	const struct rtw_participant *participant;
+	/* Participant events: data.data.timestamp. Transcript events: the start
+	 * of the first word. Otherwise empty. */
+	struct rtw_timestamp timestamp;
+	/* The request body exactly as received (not NUL-terminated). */
+	const char *body;
+	size_t body_len;
+	const json_t *json;        /* the whole parsed body (an object) */
+	const json_t *payload;     /* data.data: the event-specific part, or NULL */
+	int64_t received_at_ms;    /* Unix time in ms when the request arrived */
+};
+
+/* What the host offers a handler instance. Valid from init until fini
+ * returns; owned by the host. */
+struct rtw_host {
+	size_t size;
+	unsigned abi_version;
+	const char *name;      /* the handler's configured name */
+	const char *state_dir; /* a private, existing directory for this handler */
+	/* Logs one line prefixed with the handler's name. Any thread. */
+	void (*log)(const struct rtw_host *host, enum rtw_log_level level,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+	void *host_private;    /* the host's own; modules must not touch it */
+};
+
+/* Flags a module sets in rtw_handler.flags. */
+#define RTW_HANDLER_THREAD_SAFE 0x1u /* handle may run on several threads */
+
+/* The descriptor a module exports through rtw_handler_entry(). */
+struct rtw_handler {
+	unsigned abi_version; /* RTW_HANDLER_ABI_VERSION the module was built for */
+	size_t size;          /* sizeof(struct rtw_handler) at build time */
+	const char *name;     /* the module's name, for logs */
+	const char *version;  /* the module's own version string */
+	unsigned flags;       /* RTW_HANDLER_* */
+
+	/* Creates an instance. `config` is the handler's `config` group as a
+	 * JSON object (an empty object when absent), borrowed for the call.
+	 * Unknown keys should be refused with a reason naming the key. On
+	 * success stores the instance in *state and returns 0; on failure writes
+	 * err, frees what it allocated and returns -1 (fini is then not called).
+	 * Main thread. Required. */
+	int (*init)(const struct rtw_host *host, const json_t *config,
+		    void **state, struct rtw_error *err);
+
+	/* Handles one event; see enum rtw_result. On RTW_RETRY and RTW_FAIL
+	 * writes a reason into err. A worker thread (see "Threads"). Required. */
+	enum rtw_result (*handle)(void *state, const struct rtw_event *event,
+				  struct rtw_error *err);
+
+	/* Releases the instance: flush, close, free. Called once per successful
+	 * init, after the last handle has returned. Main thread. Required. */
+	void (*fini)(void *state);
+};
+
+/* The entry point every module defines, exactly once:
+ *
+ *   const struct rtw_handler *rtw_handler_entry(void)
+ *   {
+ *           static const struct rtw_handler h = {
+ *                   .abi_version = RTW_HANDLER_ABI_VERSION,
+ *                   .size = sizeof(struct rtw_handler), ... };
+ *           return &h;
+ *   }
+ *
+ * Returns a pointer to constant data that lives as long as the module is
+ * loaded. May be called more than once. */
+typedef const struct rtw_handler *(*rtw_handler_entry_fn)(void);
+__attribute__((visibility("default"))) const struct rtw_handler *
+rtw_handler_entry(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTWEBHOOKD_HANDLER_H */

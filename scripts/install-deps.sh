@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what rtwebhookd needs to build, run and test on Debian 12.
+# The README's quick start and CI (.ci/run) both run this script.
+set -eu
+
+packages="
+  build-essential cmake pkg-config
+  libmicrohttpd-dev libjansson-dev libconfig-dev libssl-dev
+  libcmocka-dev libcurl4-openssl-dev curl
+"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (sudo scripts/install-deps.sh)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $packages

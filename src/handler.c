@@ -1,0 +1,113 @@
+/* Handler instances: module + state + host interface. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "handler.h"
+#include "log.h"
+
+static void host_log(const struct rtw_host *host, enum rtw_log_level level,
+		     const char *fmt, ...)
+{
+	char prefix[96];
+	va_list ap;
+
+	snprintf(prefix, sizeof(prefix), "handler %s", host->name);
+	va_start(ap, fmt);
+	log_vmsg(level, prefix, fmt, ap);
+	va_end(ap);
+}
+
+/* mkdir -p, with mode 0700: the state may hold copies of events. */
+static int make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int handler_open(struct handler *h, const struct handler_conf *conf,
+		 const struct config *config, size_t index,
+		 struct errlist *errs)
+{
+	struct rtw_error err = {{0}};
+	char why[1024];
+
+	memset(h, 0, sizeof(*h));
+	h->conf = conf;
+	h->index = index;
+	if (module_open(&h->module, conf->module, why, sizeof(why)) != 0) {
+		errlist_add(errs, config->file, conf->line, "handler '%s': %s",
+			    conf->name, why);
+		return -1;
+	}
+	if (asprintf(&h->state_dir, "%s/handlers/%s", config->spool_dir,
+		     conf->name) < 0) {
+		h->state_dir = NULL;
+		goto fail;
+	}
+	if (make_dirs(h->state_dir) != 0) {
+		errlist_add(errs, config->file, conf->line,
+			    "handler '%s': cannot create %s: %s", conf->name,
+			    h->state_dir, strerror(errno));
+		goto fail;
+	}
+	h->host = (struct rtw_host){
+		.size = sizeof(h->host),
+		.abi_version = RTW_HANDLER_ABI_VERSION,
+		.name = conf->name,
+		.state_dir = h->state_dir,
+		.log = host_log,
+		.host_private = h,
+	};
+	if (h->module.desc->init(&h->host, conf->config, &h->state, &err) !=
+	    0) {
+		errlist_add(errs, config->file, conf->line,
+			    "handler '%s' (module %s): init failed: %s",
+			    conf->name, conf->module,
+			    err.message[0] ? err.message : "no reason given");
+		goto fail;
+	}
+	h->initialized = 1;
+	return 0;
+fail:
+	handler_close(h);
+	return -1;
+}
+
+void handler_close(struct handler *h)
+{
+	if (h->initialized)
+		h->module.desc->fini(h->state);
+	h->initialized = 0;
+	module_close(&h->module);
+	free(h->state_dir);
+	h->state_dir = NULL;
+}
+
+int handler_subscribes(const struct handler *h, const char *type_name)
+{
+	const struct string_list *events = &h->conf->events;
+
+	for (size_t i = 0; i < events->count; i++)
+		if (fnmatch(events->items[i], type_name, 0) == 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* handler.c: one configured handler instance: its module, its state, its
+ * host interface and its subscriptions. */
+#ifndef RTW_HANDLER_H
+#define RTW_HANDLER_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "errlist.h"
+#include "module.h"
+#include "rtwebhookd/handler.h"
+
+struct handler {
+	const struct handler_conf *conf; /* borrowed from the config */
+	struct module module;
+	void *state;
+	int initialized;
+	struct rtw_host host;
+	char *state_dir;
+	size_t index; /* bit in event handler masks, queue consumer number */
+	pthread_t worker;
+	int worker_started;
+};
+
+/* Loads the module, creates the private state directory
+ * <spool_dir>/handlers/<name> and runs the module's init on the handler's
+ * config. Returns 0, or -1 with errors (file:line of the handler block) in
+ * errs and nothing left loaded. */
+int handler_open(struct handler *h, const struct handler_conf *conf,
+		 const struct config *config, size_t index,
+		 struct errlist *errs);
+/* Runs fini (when init succeeded) and unloads the module. */
+void handler_close(struct handler *h);
+
+/* Does the handler subscribe to this event type (exact names and globs)? */
+int handler_subscribes(const struct handler *h, const char *type_name);
+
+#endif

@@ -1,0 +1,194 @@
+/* jsonl: appends every event to a file (or stdout) as one JSON line.
+ *
+ * The line is the received body byte for byte, except that raw newlines
+ * (which in JSON can only be whitespace) become spaces, and a first member
+ * "_rtwebhookd" carries the delivery metadata:
+ *   {"_rtwebhookd":{"seq":42,"received_at_ms":1764174001480},"event":...}
+ * Recall's keys never start with an underscore, so the two cannot clash.
+ *
+ * Config: path = "/var/lib/rtwebhookd/events.jsonl" | "-" (stdout). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rtwebhookd/handler.h"
+
+struct jsonl {
+	const struct rtw_host *host;
+	char *path;
+	int fd;
+	int owns_fd;
+	off_t end;  /* file size after the last whole line */
+	char *line; /* reused line buffer */
+	size_t cap;
+};
+
+static int check_keys(const json_t *config, struct rtw_error *err)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)config, key, value)
+	{
+		if (strcmp(key, "path") != 0) {
+			rtw_error_set(err, "unknown key '%s' in config "
+					   "(jsonl takes: path)",
+				      key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int open_output(struct jsonl *j, struct rtw_error *err)
+{
+	struct stat st;
+
+	if (strcmp(j->path, "-") == 0) {
+		j->fd = STDOUT_FILENO;
+		return 0;
+	}
+	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (j->fd < 0 || fstat(j->fd, &st) != 0) {
+		rtw_error_set(err, "cannot open %s: %s", j->path,
+			      strerror(errno));
+		return -1;
+	}
+	j->owns_fd = 1;
+	j->end = S_ISREG(st.st_mode) ? st.st_size : -1;
+	return 0;
+}
+
+static void jsonl_fini(void *state);
+
+static int jsonl_init(const struct rtw_host *host, const json_t *config,
+		      void **state, struct rtw_error *err)
+{
+	const char *path = json_string_value(json_object_get(config, "path"));
+	struct jsonl *j;
+
+	if (check_keys(config, err) != 0)
+		return -1;
+	if (path == NULL || path[0] == '\0') {
+		rtw_error_set(err, "config needs path = \"FILE\" (or \"-\" "
+				   "for stdout)");
+		return -1;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL || (j->path = strdup(path)) == NULL) {
+		free(j);
+		rtw_error_set(err, "out of memory");
+		return -1;
+	}
+	j->host = host;
+	j->fd = -1;
+	if (open_output(j, err) != 0) {
+		jsonl_fini(j);
+		return -1;
+	}
+	*state = j;
+	return 0;
+}
+
+/* Builds the output line for ev in j->line; returns its length or -1. */
+static ssize_t format_line(struct jsonl *j, const struct rtw_event *ev)
+{
+	char meta[128];
+	const char *body = ev->body;
+	size_t skip = 0, need;
+	int mlen;
+
+	while (skip < ev->body_len && body[skip] != '{')
+		skip++; /* leading whitespace; the body is an object */
+	mlen = snprintf(meta, sizeof(meta),
+			"{\"_rtwebhookd\":{\"seq\":%" PRIu64
+			",\"received_at_ms\":%" PRId64 "},",
+			ev->seq, ev->received_at_ms);
+	need = (size_t)mlen + (ev->body_len - skip - 1) + 1;
+	if (need > j->cap) {
+		char *grown = realloc(j->line, need);
+
+		if (grown == NULL)
+			return -1;
+		j->line = grown;
+		j->cap = need;
+	}
+	memcpy(j->line, meta, (size_t)mlen);
+	for (size_t i = skip + 1, o = (size_t)mlen; i < ev->body_len; i++, o++)
+		j->line[o] = body[i] == '\n' || body[i] == '\r' ? ' ' : body[i];
+	j->line[need - 1] = '\n';
+	return (ssize_t)need;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static enum rtw_result jsonl_handle(void *state, const struct rtw_event *ev,
+				    struct rtw_error *err)
+{
+	struct jsonl *j = state;
+	ssize_t len = format_line(j, ev);
+
+	if (len < 0) {
+		rtw_error_set(err, "out of memory");
+		return RTW_RETRY;
+	}
+	if (write_all(j->fd, j->line, (size_t)len) != 0) {
+		rtw_error_set(err, "write to %s: %s", j->path,
+			      strerror(errno));
+		/* Cut a partly written line, so the retry starts clean. */
+		if (j->end >= 0 && ftruncate(j->fd, j->end) != 0)
+			j->host->log(j->host, RTW_LOG_ERR,
+				     "cannot cut a partial line from %s: %s",
+				     j->path, strerror(errno));
+		return RTW_RETRY;
+	}
+	if (j->end >= 0)
+		j->end += len;
+	return RTW_OK;
+}
+
+static void jsonl_fini(void *state)
+{
+	struct jsonl *j = state;
+
+	if (j == NULL)
+		return;
+	if (j->owns_fd)
+		close(j->fd);
+	free(j->line);
+	free(j->path);
+	free(j);
+}
+
+const struct rtw_handler *rtw_handler_entry(void)
+{
+	static const struct rtw_handler handler = {
+		.abi_version = RTW_HANDLER_ABI_VERSION,
+		.size = sizeof(struct rtw_handler),
+		.name = "jsonl",
+		.version = "1.0",
+		.flags = 0,
+		.init = jsonl_init,
+		.handle = jsonl_handle,
+		.fini = jsonl_fini,
+	};
+	return &handler;
+}

@@ -1,0 +1,110 @@
+/* Logging to stderr, with journald priority prefixes under systemd. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static int log_verbose;
+static int log_journal;
+
+void log_init(int verbose)
+{
+	log_verbose = verbose;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+static const char *level_word(enum rtw_log_level level)
+{
+	switch (level) {
+	case RTW_LOG_ERR:
+		return "error";
+	case RTW_LOG_WARNING:
+		return "warning";
+	case RTW_LOG_NOTICE:
+		return "notice";
+	case RTW_LOG_INFO:
+		return "info";
+	case RTW_LOG_DEBUG:
+		return "debug";
+	}
+	return "log";
+}
+
+void log_vmsg(enum rtw_log_level level, const char *prefix, const char *fmt,
+	      va_list ap)
+{
+	char line[2048];
+	int n = 0;
+
+	if (level == RTW_LOG_DEBUG && !log_verbose)
+		return;
+	if (log_journal)
+		n = snprintf(line, sizeof(line), "<%d>", (int)level);
+	else
+		n = snprintf(line, sizeof(line), "rtwebhookd: %s: ",
+			     level_word(level));
+	if (prefix != NULL && n >= 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - n, "%s: ", prefix);
+	if (n >= 0 && (size_t)n < sizeof(line))
+		vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	/* One fputs per line keeps lines from several threads whole. */
+	fprintf(stderr, "%s\n", line);
+}
+
+void log_msg(enum rtw_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+	char msg[1024];
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_msg(RTW_LOG_WARNING, "%s: %s", msg, strerror(saved));
+}
+
+#define LOG_FORWARD(fn, level)                                                 \
+	void fn(const char *fmt, ...)                                          \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vmsg(level, NULL, fmt, ap);                                \
+		va_end(ap);                                                    \
+	}
+
+LOG_FORWARD(log_warnx, RTW_LOG_WARNING)
+LOG_FORWARD(log_info, RTW_LOG_INFO)
+LOG_FORWARD(log_debug, RTW_LOG_DEBUG)
+
+void log_redact_queries(char *dst, size_t dstlen, const char *text)
+{
+	static const char mask[] = "?[redacted]";
+	size_t o = 0;
+
+	if (dstlen == 0)
+		return;
+	while (*text != '\0' && o + 1 < dstlen) {
+		if (*text != '?') {
+			dst[o++] = *text++;
+			continue;
+		}
+		for (size_t i = 0; mask[i] != '\0' && o + 1 < dstlen; i++)
+			dst[o++] = mask[i];
+		while (*text != '\0' && *text != ' ' && *text != '\'' &&
+		       *text != '"' && *text != '\n')
+			text++;
+	}
+	dst[o] = '\0';
+}

@@ -1,0 +1,168 @@
+/* rtwebhookd: arguments, signals and lifecycle. Everything else lives in
+ * the core library. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "runtime.h"
+
+#ifndef RTW_VERSION
+#define RTW_VERSION "unknown"
+#endif
+
+#define SHUTDOWN_TIMEOUT_S 10
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: rtwebhookd -c FILE [-t] [-v]\n"
+		"Receives Recall.ai real-time webhook events and hands them "
+		"to handler modules.\n\n"
+		"  -c, --config FILE  configuration file (required)\n"
+		"  -t, --test         check the configuration (parse it, load "
+		"every module,\n"
+		"                     run each handler's init), print "
+		"'configuration OK'\n"
+		"                     or every error as file:line, and exit\n"
+		"  -v, --verbose      log debug messages too\n"
+		"      --version      print the version and exit\n"
+		"  -h, --help         print this help and exit\n\n"
+		"Runs in the foreground; stop with SIGTERM or SIGINT.\n");
+}
+
+static struct runtime *load(const char *file)
+{
+	struct errlist errs = {0};
+	struct config *conf = config_load(file, &errs);
+	struct runtime *rt = conf != NULL ? runtime_open(conf, &errs) : NULL;
+
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s\n", errs.lines[i]);
+	errlist_free(&errs);
+	return rt;
+}
+
+static void log_startup(const struct runtime *rt, int port)
+{
+	const struct config *c = rt->conf;
+
+	log_info("rtwebhookd %s listening on %s port %d", RTW_VERSION,
+		 c->listen_address, port);
+	for (size_t i = 0; i < c->nendpoints; i++)
+		log_info("endpoint %s: %zu token(s), %zu signing secret(s)",
+			 c->endpoints[i].path, c->endpoints[i].ntokens,
+			 c->endpoints[i].nsigning_keys);
+	for (size_t i = 0; i < rt->nhandlers; i++)
+		log_info("handler %s: module %s (%s)", rt->handlers[i].conf->name,
+			 rt->handlers[i].conf->module,
+			 rt->handlers[i].module.path);
+}
+
+/* Waits for SIGTERM or SIGINT. SIGHUP (reload) is not implemented yet and
+ * is logged and ignored rather than killing the daemon. */
+static void wait_for_stop(const sigset_t *set)
+{
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_warnx("SIGHUP: reload is not supported yet; restart "
+				  "to apply a new configuration");
+			continue;
+		}
+		log_info("received %s, stopping", strsignal(sig));
+		return;
+	}
+}
+
+static int serve(struct runtime *rt)
+{
+	struct http_server *server;
+	sigset_t set;
+
+	/* Block the stop signals in every thread; main takes them with
+	 * sigwait, so no code runs in signal context. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (runtime_start(rt) != 0)
+		return 1;
+	server = http_start(rt);
+	if (server == NULL) {
+		runtime_stop(rt, 0);
+		return 1;
+	}
+	log_startup(rt, http_port(server));
+	wait_for_stop(&set);
+	http_stop(server);
+	runtime_stop(rt, SHUTDOWN_TIMEOUT_S);
+	log_info("stopped: %llu event(s) accepted, %llu of unknown type, "
+		 "%llu unrouted",
+		 (unsigned long long)atomic_load(&rt->stats.accepted),
+		 (unsigned long long)atomic_load(&rt->stats.unknown_type),
+		 (unsigned long long)atomic_load(&rt->stats.unrouted));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"test", no_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	const char *file = NULL;
+	int test_only = 0, verbose = 0, opt, rc;
+	struct runtime *rt;
+
+	while ((opt = getopt_long(argc, argv, "c:tvh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			file = optarg;
+			break;
+		case 't':
+			test_only = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("rtwebhookd %s\n", RTW_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (file == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init(verbose);
+	rt = load(file);
+	if (rt == NULL)
+		return 1;
+	if (test_only) {
+		runtime_close(rt);
+		printf("configuration OK\n");
+		return 0;
+	}
+	rc = serve(rt);
+	runtime_close(rt);
+	return rc;
+}
