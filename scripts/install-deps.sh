@@ -6,6 +6,7 @@ set -eu
 packages="
   build-essential cmake pkg-config
   libmicrohttpd-dev libjansson-dev libconfig-dev libssl-dev
+  zlib1g-dev libxxhash-dev
   libcmocka-dev libcurl4-openssl-dev curl
 "
 

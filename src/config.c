@@ -192,7 +192,8 @@ static void read_limits(struct reader *r, const config_setting_t *root,
 			struct config *c)
 {
 	static const char *const keys[] = {"max_body_bytes", "max_connections",
-					   "timeout_s", NULL};
+					   "timeout_s", "shutdown_timeout_s",
+					   NULL};
 	config_setting_t *g = group_member(r, root, "limits", keys);
 
 	if (g == NULL)
@@ -201,12 +202,14 @@ static void read_limits(struct reader *r, const config_setting_t *root,
 		 64 * 1024 * 1024);
 	read_int(r, g, "max_connections", &c->max_connections, 1, 65536);
 	read_int(r, g, "timeout_s", &c->timeout_s, 1, 3600);
+	read_int(r, g, "shutdown_timeout_s", &c->shutdown_timeout_s, 1, 3600);
 }
 
 static void read_spool(struct reader *r, const config_setting_t *root,
 		       struct config *c)
 {
-	static const char *const keys[] = {"dir", "fsync", NULL};
+	static const char *const keys[] = {"dir", "fsync", "ack",
+					   "segment_bytes", NULL};
 	static const char *const modes[] = {"always", "batch", "off"};
 	config_setting_t *g = group_member(r, root, "spool", keys);
 	config_setting_t *f;
@@ -214,6 +217,13 @@ static void read_spool(struct reader *r, const config_setting_t *root,
 	if (g == NULL)
 		return;
 	read_string(r, g, "dir", &c->spool_dir);
+	read_int(r, g, "segment_bytes", &c->segment_bytes, 4096,
+		 (int64_t)1 << 40);
+	/* Only one acknowledgement mode exists: answer 2xx once the event is
+	 * in the spool. The key is there so a config can say so. */
+	f = member_of_type(r, g, "ack", CONFIG_TYPE_STRING, "a string");
+	if (f != NULL && strcmp(config_setting_get_string(f), "spooled") != 0)
+		setting_error(r, f, "'ack' must be \"spooled\"");
 	f = member_of_type(r, g, "fsync", CONFIG_TYPE_STRING, "a string");
 	if (f == NULL)
 		return;
@@ -411,12 +421,20 @@ static int valid_handler_name(const char *name)
 static void read_handler(struct reader *r, const config_setting_t *g,
 			 struct handler_conf *h)
 {
-	static const char *const keys[] = {"name", "module", "events",
-					   "config", NULL};
+	static const char *const keys[] = {"name",	     "module",
+					   "events",	     "config",
+					   "workers",	     "retry_first_ms",
+					   "retry_max_ms", NULL};
 	config_setting_t *cfg;
 
 	h->line = config_setting_source_line(g);
+	h->workers = 1;
+	h->retry_first_ms = 100;
+	h->retry_max_ms = 30000;
 	check_keys(r, g, "handler", keys);
+	read_int(r, g, "workers", &h->workers, 1, 64);
+	read_int(r, g, "retry_first_ms", &h->retry_first_ms, 1, 3600 * 1000);
+	read_int(r, g, "retry_max_ms", &h->retry_max_ms, 1, 3600 * 1000);
 	read_string(r, g, "name", &h->name);
 	read_string(r, g, "module", &h->module);
 	if (h->name == NULL)
@@ -548,8 +566,10 @@ static struct config *config_defaults(const char *file)
 	c->max_body_bytes = 1024 * 1024;
 	c->max_connections = 1024;
 	c->timeout_s = 10;
+	c->shutdown_timeout_s = 10;
 	c->spool_dir = strdup("/var/lib/rtwebhookd/spool");
 	c->fsync = FSYNC_BATCH;
+	c->segment_bytes = 64 * 1024 * 1024;
 	c->dedup_window_s = 900;
 	if (c->file == NULL || c->listen_address == NULL ||
 	    c->spool_dir == NULL) {

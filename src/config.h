@@ -39,6 +39,9 @@ struct handler_conf {
 	char *module;
 	struct string_list events; /* exact names and globs; default "*" */
 	json_t *config;            /* the `config` group; {} when absent */
+	int64_t workers;           /* threads serving its lanes */
+	int64_t retry_first_ms;    /* first RETRY backoff, doubling ... */
+	int64_t retry_max_ms;      /* ... up to this */
 	int line;
 };
 
@@ -49,8 +52,10 @@ struct config {
 	int64_t max_body_bytes;
 	int64_t max_connections;
 	int64_t timeout_s;
+	int64_t shutdown_timeout_s;
 	char *spool_dir;
 	enum fsync_mode fsync;
+	int64_t segment_bytes;
 	int64_t dedup_window_s;
 	struct endpoint_conf *endpoints;
 	size_t nendpoints;

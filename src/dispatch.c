@@ -1,95 +1,371 @@
-/* Handler workers and the retry policy. */
+/* Per-handler delivery: a spool reader, per-bot lanes and workers. */
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "deadletter.h"
 #include "dispatch.h"
+#include "lanes.h"
 #include "log.h"
+#include "progress.h"
 #include "runtime.h"
+#include "spool_reader.h"
 
-#define RETRY_FIRST_MS 100
-#define RETRY_MAX_MS 30000
+#define SAVE_INTERVAL_MS 50
 
-struct worker {
+struct dispatcher {
 	struct runtime *rt;
 	struct handler *h;
+	pthread_mutex_t lock;
+	pthread_cond_t work_cv; /* workers: a lane may be ready */
+	pthread_cond_t room_cv; /* reader: room in the lanes */
+	struct lanes *lanes;
+	struct progress *progress;
+	struct spool_reader *reader;
+	uint64_t next_seq;
+	atomic_uint_fast64_t saved_low;
+	int64_t last_save_ms;
+	int stopping;
+	int deadletter_fd;
+	pthread_t reader_thread;
+	pthread_t *workers;
+	size_t nworkers, nstarted;
+	int reader_started;
 };
 
-/* Sleeps ms, waking early when the queue is aborted. */
-static void backoff_sleep(struct queue *q, long ms)
+static int64_t now_ms(void)
 {
-	struct timespec tick = {0, 50 * 1000 * 1000};
+	struct timespec ts;
 
-	for (long slept = 0; slept < ms && !queue_aborted(q); slept += 50)
-		nanosleep(&tick, NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Offers ev to the handler until it answers OK or FAIL, or the queue is
- * aborted. */
-static void deliver(struct runtime *rt, struct handler *h,
-		    const struct rtw_event *ev)
+static struct timespec at_ms(int64_t ms)
 {
-	const struct rtw_handler *desc = h->module.desc;
-	long delay = RETRY_FIRST_MS;
+	return (struct timespec){ms / 1000, (long)(ms % 1000) * 1000000L};
+}
 
-	for (;;) {
-		struct rtw_error err = {{0}};
-		enum rtw_result r = desc->handle(h->state, ev, &err);
+/* Saves progress when due (or when forced). Lock held. */
+static void maybe_save(struct dispatcher *d, int force)
+{
+	int64_t now = now_ms();
 
-		if (r == RTW_OK) {
-			atomic_fetch_add(&rt->stats.handled_ok, 1);
-			return;
-		}
-		if (r != RTW_RETRY) {
-			atomic_fetch_add(&rt->stats.handled_fail, 1);
-			log_warnx("handler %s: event %" PRIu64 " (%s) failed: %s",
-				  h->conf->name, ev->seq, ev->type_name,
-				  err.message[0] ? err.message : "no reason");
-			return;
-		}
-		atomic_fetch_add(&rt->stats.handled_retry, 1);
-		log_debug("handler %s: event %" PRIu64 " retry in %ld ms: %s",
-			  h->conf->name, ev->seq, delay, err.message);
-		backoff_sleep(rt->queue, delay);
-		if (queue_aborted(rt->queue))
-			return;
-		delay = delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2;
+	if (!force && now - d->last_save_ms < SAVE_INTERVAL_MS)
+		return;
+	d->last_save_ms = now;
+	if (progress_save(d->progress) == 0) {
+		atomic_store(&d->saved_low, progress_low(d->progress));
+		runtime_progress_saved(d->rt);
 	}
+}
+
+/* ---- the reader -------------------------------------------------------- */
+
+/* Rebuilds event seq from its spool record. Returns a reference or NULL
+ * (logged) when the record is missing or unreadable. */
+static struct stored_event *load_from_spool(struct dispatcher *d,
+					    uint64_t seq)
+{
+	struct spool_record r;
+	struct stored_event *se;
+	char why[256];
+	char *body;
+
+	if (spool_reader_read(d->reader, seq, &r) != 0)
+		return NULL;
+	body = malloc(r.body_len ? r.body_len : 1);
+	if (body == NULL)
+		return NULL;
+	memcpy(body, r.body, r.body_len);
+	se = stored_event_new(body, r.body_len, why, sizeof(why));
+	if (se == NULL) {
+		log_warnx("spool record %" PRIu64 " does not parse: %s", seq,
+			  why);
+		return NULL;
+	}
+	se->path = strndup(r.path, r.path_len);
+	runtime_bind_event(d->rt, se, seq, r.received_ms);
+	return se;
+}
+
+static struct stored_event *load(struct dispatcher *d, uint64_t seq)
+{
+	struct stored_event *se = recent_get(d->rt->recent, seq);
+
+	if (se != NULL) {
+		spool_reader_seek(d->reader, &se->end);
+		return se;
+	}
+	return load_from_spool(d, seq);
+}
+
+/* Waits for room in the lanes; returns 0 to go on, -1 to stop. */
+static int wait_for_room(struct dispatcher *d)
+{
+	pthread_mutex_lock(&d->lock);
+	while (!d->stopping &&
+	       (lanes_events(d->lanes) >= DISPATCH_MAX_QUEUED ||
+		d->next_seq > progress_low(d->progress) + PROGRESS_SPAN))
+		pthread_cond_wait(&d->room_cv, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+	return d->stopping ? -1 : 0;
+}
+
+/* Takes event seq in: queues it on its lane, or marks it done when the
+ * handler does not want it (or it cannot be read). Lock held. */
+static void take_in(struct dispatcher *d, uint64_t seq,
+		    struct stored_event *se)
+{
+	if (se != NULL && runtime_wants(d->rt, d->h, se)) {
+		if (lanes_push(d->lanes, se) == 0) {
+			pthread_cond_signal(&d->work_cv);
+			return;
+		}
+		log_warnx("handler %s: out of memory queueing event %" PRIu64,
+			  d->h->conf->name, seq);
+	} else if (se == NULL) {
+		log_warnx("handler %s: event %" PRIu64 " cannot be read from "
+			  "the spool; skipped",
+			  d->h->conf->name, seq);
+	}
+	stored_event_unref(se);
+	progress_mark_done(d->progress, seq);
+	maybe_save(d, lanes_events(d->lanes) == 0);
+}
+
+static void *reader_main(void *arg)
+{
+	struct dispatcher *d = arg;
+
+	while (wait_for_room(d) == 0) {
+		uint64_t seq = d->next_seq;
+		struct stored_event *se = NULL;
+		int done;
+
+		if (!spool_wait(d->rt->spool, seq, 250))
+			continue;
+		pthread_mutex_lock(&d->lock);
+		done = progress_is_done(d->progress, seq);
+		pthread_mutex_unlock(&d->lock);
+		if (!done)
+			se = load(d, seq);
+		pthread_mutex_lock(&d->lock);
+		if (!done)
+			take_in(d, seq, se);
+		d->next_seq++;
+		pthread_mutex_unlock(&d->lock);
+	}
+	return NULL;
+}
+
+/* ---- the workers ------------------------------------------------------- */
+
+/* Acts on the handler's answer for the head event of lane. Lock held. */
+static void settle(struct dispatcher *d, struct lane *l,
+		   enum rtw_result result, const char *reason)
+{
+	const struct handler_conf *hc = d->h->conf;
+	struct stored_event *se;
+
+	if (result == RTW_RETRY) {
+		long delay = lanes_backoff(d->lanes, l, now_ms(),
+					   hc->retry_first_ms,
+					   hc->retry_max_ms);
+
+		atomic_fetch_add(&d->rt->stats.handled_retry, 1);
+		log_debug("handler %s: event %" PRIu64 " retried in %ld ms: %s",
+			  hc->name, lane_head(l)->ev.view.seq, delay, reason);
+		pthread_cond_signal(&d->work_cv); /* another lane may be ready */
+		return;
+	}
+	atomic_fetch_add(result == RTW_OK ? &d->rt->stats.handled_ok
+					  : &d->rt->stats.handled_fail,
+			 1);
+	se = lanes_finish(d->lanes, l);
+	progress_mark_done(d->progress, se->ev.view.seq);
+	stored_event_unref(se);
+	pthread_cond_signal(&d->room_cv);
+	pthread_cond_signal(&d->work_cv);
+	maybe_save(d, lanes_events(d->lanes) == 0);
+}
+
+/* Runs the handler on ev. Called without the lock. */
+static enum rtw_result serve(struct dispatcher *d,
+			     const struct rtw_event *ev,
+			     struct rtw_error *err)
+{
+	const struct rtw_handler *desc = d->h->module.desc;
+	enum rtw_result r = desc->handle(d->h->state, ev, err);
+
+	if (r != RTW_OK && r != RTW_RETRY) {
+		if (r != RTW_FAIL)
+			rtw_error_set(err, "handler returned %d, not OK, RETRY "
+					   "or FAIL",
+				      (int)r);
+		log_warnx("handler %s: event %" PRIu64 " (%s) failed: %s",
+			  d->h->conf->name, ev->seq, ev->type_name,
+			  err->message[0] ? err->message : "no reason");
+		deadletter_write(d->deadletter_fd, ev,
+				 err->message[0] ? err->message : "no reason",
+				 now_ms());
+		r = RTW_FAIL;
+	}
+	return r;
 }
 
 static void *worker_main(void *arg)
 {
-	struct worker *w = arg;
-	struct stored_event *se;
+	struct dispatcher *d = arg;
 
-	while ((se = queue_next(w->rt->queue, w->h->index)) != NULL) {
-		if (se->targets >> w->h->index & 1)
-			deliver(w->rt, w->h, &se->ev.view);
-		queue_done(w->rt->queue, w->h->index);
+	pthread_mutex_lock(&d->lock);
+	while (!d->stopping) {
+		int64_t wake = -1;
+		struct lane *l = lanes_take(d->lanes, now_ms(), &wake);
+		struct rtw_error err = {{0}};
+		enum rtw_result r;
+
+		if (l == NULL) {
+			struct timespec until =
+				at_ms(wake > 0 ? wake : now_ms() + 1000);
+
+			pthread_cond_timedwait(&d->work_cv, &d->lock, &until);
+			continue;
+		}
+		pthread_mutex_unlock(&d->lock);
+		r = serve(d, &lane_head(l)->ev.view, &err);
+		pthread_mutex_lock(&d->lock);
+		settle(d, l, r, err.message);
 	}
-	free(w);
+	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }
 
-int dispatch_start(struct runtime *rt, struct handler *h)
-{
-	struct worker *w = malloc(sizeof(*w));
+/* ---- lifecycle --------------------------------------------------------- */
 
-	if (w == NULL)
+static int start_threads(struct dispatcher *d)
+{
+	if (pthread_create(&d->reader_thread, NULL, reader_main, d) != 0)
 		return -1;
-	w->rt = rt;
-	w->h = h;
-	if (pthread_create(&h->worker, NULL, worker_main, w) != 0) {
-		free(w);
-		return -1;
-	}
-	h->worker_started = 1;
+	d->reader_started = 1;
+	for (; d->nstarted < d->nworkers; d->nstarted++)
+		if (pthread_create(&d->workers[d->nstarted], NULL, worker_main,
+				   d) != 0)
+			return -1;
 	return 0;
 }
 
-void dispatch_join(struct handler *h)
+struct dispatcher *dispatch_start(struct runtime *rt, struct handler *h)
 {
-	if (h->worker_started)
-		pthread_join(h->worker, NULL);
-	h->worker_started = 0;
+	struct dispatcher *d = calloc(1, sizeof(*d));
+	uint64_t oldest = spool_oldest(rt->spool);
+	char why[512];
+
+	if (d == NULL)
+		return NULL;
+	d->rt = rt;
+	d->h = h;
+	d->deadletter_fd = -1;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->work_cv, NULL);
+	pthread_cond_init(&d->room_cv, NULL);
+	d->nworkers = (size_t)h->conf->workers;
+	d->workers = calloc(d->nworkers, sizeof(*d->workers));
+	d->lanes = lanes_new();
+	d->reader = spool_reader_new(rt->spool);
+	d->progress = progress_load(h->state_dir, oldest - 1, why, sizeof(why));
+	if (d->workers == NULL || d->lanes == NULL || d->reader == NULL ||
+	    d->progress == NULL) {
+		log_warnx("handler %s: %s", h->conf->name,
+			  d->progress == NULL ? why : "out of memory");
+		goto fail;
+	}
+	if (progress_low(d->progress) + 1 < oldest) {
+		log_warnx("handler %s: events %" PRIu64 "..%" PRIu64
+			  " left the spool before it handled them",
+			  h->conf->name, progress_low(d->progress) + 1,
+			  oldest - 1);
+		progress_skip_to(d->progress, oldest - 1);
+	}
+	d->next_seq = progress_low(d->progress) + 1;
+	atomic_store(&d->saved_low, progress_low(d->progress));
+	d->deadletter_fd = deadletter_open(h->state_dir);
+	if (start_threads(d) != 0) {
+		log_warnx("handler %s: cannot start threads", h->conf->name);
+		dispatch_stop(d, now_ms());
+		goto fail;
+	}
+	return d;
+fail:
+	dispatch_free(d);
+	return NULL;
+}
+
+static int join_by(pthread_t t, int64_t deadline_ms)
+{
+	struct timespec until = at_ms(deadline_ms);
+
+	return pthread_timedjoin_np(t, NULL, &until) == 0 ? 0 : -1;
+}
+
+int dispatch_stop(struct dispatcher *d, int64_t deadline_ms)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&d->lock);
+	d->stopping = 1;
+	pthread_cond_broadcast(&d->work_cv);
+	pthread_cond_broadcast(&d->room_cv);
+	pthread_mutex_unlock(&d->lock);
+	spool_wake(d->rt->spool);
+	if (d->reader_started && join_by(d->reader_thread, deadline_ms) != 0)
+		rc = -1;
+	for (size_t i = 0; i < d->nstarted; i++)
+		if (join_by(d->workers[i], deadline_ms) != 0)
+			rc = -1;
+	d->reader_started = 0;
+	d->nstarted = 0;
+	pthread_mutex_lock(&d->lock);
+	maybe_save(d, 1);
+	pthread_mutex_unlock(&d->lock);
+	if (rc != 0)
+		log_warnx("handler %s: still busy in its handler at the "
+			  "shutdown deadline; its current event stays in the "
+			  "spool",
+			  d->h->conf->name);
+	return rc;
+}
+
+void dispatch_free(struct dispatcher *d)
+{
+	if (d == NULL)
+		return;
+	lanes_free(d->lanes);
+	progress_free(d->progress);
+	spool_reader_free(d->reader);
+	if (d->deadletter_fd >= 0)
+		close(d->deadletter_fd);
+	pthread_cond_destroy(&d->work_cv);
+	pthread_cond_destroy(&d->room_cv);
+	pthread_mutex_destroy(&d->lock);
+	free(d->workers);
+	free(d);
+}
+
+uint64_t dispatch_saved_low(struct dispatcher *d)
+{
+	return atomic_load(&d->saved_low);
+}
+
+void dispatch_backlog(struct dispatcher *d, size_t *queued,
+		      uint64_t *next_seq)
+{
+	pthread_mutex_lock(&d->lock);
+	*queued = lanes_events(d->lanes);
+	*next_seq = d->next_seq;
+	pthread_mutex_unlock(&d->lock);
 }

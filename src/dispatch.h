@@ -1,14 +1,40 @@
-/* dispatch.c: the worker thread of a handler: reads the queue at the
- * handler's cursor, offers each targeted event to the module and acts on
- * its answer (OK: next; RETRY: again after a capped backoff; FAIL: log the
- * reason and go on). */
+/* dispatch.c: the delivery of spooled events to one handler.
+ *
+ * A reader thread walks the spool in seq order from the handler's saved
+ * progress, takes each event from the recent-events cache (or reads and
+ * parses it from disk), skips what the handler does not subscribe to and
+ * queues the rest on per-bot lanes. `workers` threads serve the lanes:
+ * OK and FAIL (dead-lettered) finish an event; RETRY puts the lane to sleep
+ * with capped exponential backoff while other bots go on. Progress is saved
+ * every 50 ms and whenever the handler goes idle. At most
+ * DISPATCH_MAX_QUEUED events are held in memory per handler: a stalled
+ * handler only grows the spool. */
 #ifndef RTW_DISPATCH_H
 #define RTW_DISPATCH_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#define DISPATCH_MAX_QUEUED 2048
+
 struct runtime;
 struct handler;
+struct dispatcher;
 
-int dispatch_start(struct runtime *rt, struct handler *h);
-void dispatch_join(struct handler *h);
+/* Loads the handler's progress and starts its threads. Returns NULL with
+ * the reason logged. */
+struct dispatcher *dispatch_start(struct runtime *rt, struct handler *h);
+/* Stops taking events; each worker finishes the event in hand. Waits for
+ * the threads until deadline_ms (CLOCK_REALTIME), saves progress. Returns
+ * 0 when every thread ended, -1 when one is stuck in its handler (its
+ * memory is then left alone). */
+int dispatch_stop(struct dispatcher *d, int64_t deadline_ms);
+void dispatch_free(struct dispatcher *d);
+
+/* The low watermark last saved to disk: every seq <= it is done. */
+uint64_t dispatch_saved_low(struct dispatcher *d);
+/* Events queued in memory and the seq the reader will read next. */
+void dispatch_backlog(struct dispatcher *d, size_t *queued,
+		      uint64_t *next_seq);
 
 #endif

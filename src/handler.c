@@ -58,6 +58,14 @@ int handler_open(struct handler *h, const struct handler_conf *conf,
 			    conf->name, why);
 		return -1;
 	}
+	if (conf->workers > 1 &&
+	    !(h->module.desc->flags & RTW_HANDLER_THREAD_SAFE)) {
+		errlist_add(errs, config->file, conf->line,
+			    "handler '%s': module %s is not thread-safe, so "
+			    "'workers' must be 1",
+			    conf->name, conf->module);
+		goto fail;
+	}
 	if (asprintf(&h->state_dir, "%s/handlers/%s", config->spool_dir,
 		     conf->name) < 0) {
 		h->state_dir = NULL;

@@ -3,7 +3,6 @@
 #ifndef RTW_HANDLER_H
 #define RTW_HANDLER_H
 
-#include <pthread.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -18,9 +17,7 @@ struct handler {
 	int initialized;
 	struct rtw_host host;
 	char *state_dir;
-	size_t index; /* bit in event handler masks, queue consumer number */
-	pthread_t worker;
-	int worker_started;
+	size_t index; /* its bit in the endpoints' handler masks */
 };
 
 /* Loads the module, creates the private state directory

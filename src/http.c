@@ -35,9 +35,18 @@ struct http_server {
 	int port;
 };
 
+enum request_state {
+	REQUEST_READING,   /* the body is streaming in */
+	REQUEST_WAITING,   /* stored; suspended until its flush */
+	REQUEST_FLUSHED,   /* resumed: answer with commit_ok */
+	REQUEST_ANSWERED,  /* a response is queued */
+};
+
 struct request {
+	struct MHD_Connection *conn;
 	int endpoint;
-	int answered; /* a response was queued in the header phase */
+	_Atomic enum request_state state;
+	int commit_ok;
 	char *body;
 	size_t len, cap;
 	uint64_t discarded; /* bytes past the cap, not stored */
@@ -115,12 +124,20 @@ static const char *header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-static enum MHD_Result serve_health(struct MHD_Connection *c,
+/* 200 while events can be stored: the last append or flush worked. */
+static enum MHD_Result serve_health(struct http_server *s,
+				    struct MHD_Connection *c,
 				    const char *method, const char *url)
 {
+	int err;
+
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reject(c, method, url, MHD_HTTP_METHOD_NOT_ALLOWED,
 			      "method not allowed");
+	err = spool_error(s->rt->spool);
+	if (err != 0)
+		return reject(c, method, url, MHD_HTTP_SERVICE_UNAVAILABLE,
+			      strerror(err));
 	return respond(c, method, url, MHD_HTTP_OK, "ok\n", NULL);
 }
 
@@ -169,7 +186,7 @@ static enum MHD_Result begin_request(struct http_server *s,
 	int endpoint, status;
 
 	if (strcmp(url, "/healthz") == 0)
-		return serve_health(c, method, url);
+		return serve_health(s, c, method, url);
 	endpoint = request_find_endpoint(s->rt->conf, url);
 	if (endpoint < 0)
 		return reject(c, method, url, MHD_HTTP_NOT_FOUND,
@@ -178,12 +195,13 @@ static enum MHD_Result begin_request(struct http_server *s,
 	if (req == NULL)
 		return MHD_NO;
 	*con_cls = req;
+	req->conn = c;
 	req->endpoint = endpoint;
 	req->received_ms = now_ms();
 	status = check_headers(s, c, endpoint, method, why, sizeof(why),
 			       &expect_len);
 	if (status != 0) {
-		req->answered = 1;
+		req->state = REQUEST_ANSWERED;
 		return reject(c, method, url, status, why);
 	}
 	/* One allocation for a declared length (always within the cap). */
@@ -233,6 +251,28 @@ static void signature_headers(struct MHD_Connection *c,
 	}
 }
 
+/* Called by the spool's committer once the request's event is durable
+ * (or cannot be): wake the suspended connection to answer. */
+static void on_flushed(void *arg, int ok)
+{
+	struct request *req = arg;
+
+	req->commit_ok = ok;
+	req->state = REQUEST_FLUSHED;
+	MHD_resume_connection(req->conn);
+}
+
+static enum MHD_Result answer_flushed(struct MHD_Connection *c,
+				      const char *method, const char *url,
+				      struct request *req)
+{
+	req->state = REQUEST_ANSWERED;
+	if (!req->commit_ok)
+		return reject(c, method, url, MHD_HTTP_SERVICE_UNAVAILABLE,
+			      "the spool could not flush the event");
+	return respond(c, method, url, MHD_HTTP_OK, "ok\n", NULL);
+}
+
 static enum MHD_Result finish_request(struct http_server *s,
 				      struct MHD_Connection *c,
 				      const char *method, const char *url,
@@ -243,6 +283,7 @@ static enum MHD_Result finish_request(struct http_server *s,
 	struct verdict v;
 	char why[256];
 
+	req->state = REQUEST_ANSWERED;
 	if (req->discarded > 0)
 		return reject(c, method, url, MHD_HTTP_CONTENT_TOO_LARGE,
 			      "body exceeds max_body_bytes");
@@ -251,12 +292,19 @@ static enum MHD_Result finish_request(struct http_server *s,
 				    req->received_ms / 1000, why,
 				    sizeof(why)) != 0)
 		return reject(c, method, url, MHD_HTTP_UNAUTHORIZED, why);
-	ingest_body(s->rt, (size_t)req->endpoint, req->body, req->len,
+	ingest_body(s->rt, (size_t)req->endpoint, req->body, req->len, sh.id,
 		    req->received_ms, &v);
 	req->body = NULL; /* ingest owns it now */
 	if (v.status != MHD_HTTP_OK)
 		return reject(c, method, url, v.status, v.reason);
-	return respond(c, method, url, MHD_HTTP_OK, "ok\n", NULL);
+	if (v.wait_for == 0)
+		return respond(c, method, url, MHD_HTTP_OK, "ok\n", NULL);
+	/* Never block an HTTP thread on a flush: park the connection until
+	 * the group commit that covers the event is done. */
+	req->state = REQUEST_WAITING;
+	MHD_suspend_connection(c);
+	spool_on_commit(s->rt->spool, v.wait_for, on_flushed, req);
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -269,15 +317,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	if (req == NULL)
 		return begin_request(s, c, url, method, con_cls);
-	if (req->answered)
+	switch (req->state) {
+	case REQUEST_READING:
+		break;
+	case REQUEST_FLUSHED:
+		return answer_flushed(c, method, url, req);
+	case REQUEST_WAITING:
+	case REQUEST_ANSWERED:
 		return MHD_YES;
+	}
 	if (*upload_data_size > 0) {
 		if (append_body(s, req, upload_data, *upload_data_size) != 0)
 			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	req->answered = 1;
 	return finish_request(s, c, method, url, req);
 }
 
@@ -371,10 +425,27 @@ int http_port(const struct http_server *s)
 	return s->port;
 }
 
-void http_stop(struct http_server *s)
+static unsigned open_connections(struct http_server *s)
 {
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(
+		s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return info != NULL ? info->num_connections : 0;
+}
+
+void http_stop(struct http_server *s, int timeout_s)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	int64_t deadline = now_ms() + timeout_s * 1000L;
+
 	if (s == NULL)
 		return;
+	/* Stop accepting, then give requests in flight (and those waiting
+	 * for their flush) time to be answered; idle keep-alive connections
+	 * are closed by the stop. */
+	MHD_quiesce_daemon(s->daemon);
+	while (open_connections(s) > 0 && now_ms() < deadline)
+		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
 	free(s);
 }

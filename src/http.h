@@ -12,7 +12,8 @@ struct http_server;
 struct http_server *http_start(struct runtime *rt);
 /* The bound port (useful when the config says port 0). */
 int http_port(const struct http_server *s);
-/* Stops accepting and waits for requests in flight to be answered. */
-void http_stop(struct http_server *s);
+/* Stops accepting, waits up to timeout_s for open connections to finish,
+ * then closes the rest. */
+void http_stop(struct http_server *s, int timeout_s);
 
 #endif

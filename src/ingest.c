@@ -1,6 +1,8 @@
 /* The protocol-free part of the request path. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ingest.h"
 #include "runtime.h"
@@ -8,50 +10,87 @@
 static void set_verdict(struct verdict *v, int status, const char *reason)
 {
 	v->status = status;
+	v->wait_for = 0;
 	snprintf(v->reason, sizeof(v->reason), "%s", reason);
 }
 
-static void assign_seq(void *item, uint64_t seq)
+/* A sender retry of an accepted event: 200 once the original is durable. */
+static void answer_duplicate(struct runtime *rt, uint64_t seq,
+			     struct verdict *v)
 {
-	((struct stored_event *)item)->ev.view.seq = seq;
+	atomic_fetch_add(&rt->stats.duplicates, 1);
+	set_verdict(v, 200, "duplicate");
+	if (seq > spool_committed(rt->spool))
+		v->wait_for = seq;
+}
+
+/* Appends se to the spool. Returns its seq, or 0 with the verdict set. */
+static uint64_t store(struct runtime *rt, struct stored_event *se,
+		      const char *path, const char *key_text,
+		      int64_t received_ms, struct verdict *v)
+{
+	struct spool_record rec = {
+		.received_ms = received_ms,
+		.path = path,
+		.path_len = strlen(path),
+		.key = key_text,
+		.key_len = strlen(key_text),
+		.body = se->body,
+		.body_len = se->ev.view.body_len,
+	};
+
+	if (spool_append(rt->spool, &rec, &se->end) != 0) {
+		v->status = 503;
+		v->wait_for = 0;
+		snprintf(v->reason, sizeof(v->reason),
+			 "cannot store the event: %s", strerror(errno));
+		return 0;
+	}
+	return rec.seq;
 }
 
 void ingest_body(struct runtime *rt, size_t endpoint, char *body, size_t len,
-		 int64_t received_ms, struct verdict *v)
+		 const char *delivery_id, int64_t received_ms,
+		 struct verdict *v)
 {
-	struct stored_event *se = calloc(1, sizeof(*se));
-	struct rtw_event *view;
+	const char *path = rt->conf->endpoints[endpoint].path;
+	char key_text[DEDUP_TEXT_LEN];
+	struct stored_event *se;
+	struct dedup_key key;
+	uint64_t seq = 0;
 
+	se = stored_event_new(body, len, v->reason, sizeof(v->reason));
 	if (se == NULL) {
-		free(body);
-		set_verdict(v, 503, "out of memory");
-		return;
-	}
-	se->body = body;
-	if (event_parse(&se->ev, body, len, v->reason, sizeof(v->reason)) !=
-	    0) {
 		v->status = 400;
-		stored_event_free(se);
+		v->wait_for = 0;
 		return;
 	}
-	view = &se->ev.view;
-	view->endpoint_path = rt->conf->endpoints[endpoint].path;
-	view->received_at_ms = received_ms;
-	if (view->type == RTW_EVENT_UNKNOWN)
-		atomic_fetch_add(&rt->stats.unknown_type, 1);
-	se->targets = runtime_targets(rt, endpoint, view->type_name);
-	if (se->targets == 0) {
-		/* Accepted and counted: no handler subscribes to it. */
-		atomic_fetch_add(&rt->stats.unrouted, 1);
-		stored_event_free(se);
-		set_verdict(v, 200, "accepted, no handler subscribes");
-		return;
+	dedup_key_make(path, delivery_id, body, len, &key, key_text);
+	switch (dedup_reserve(rt->dedup, &key, received_ms, &seq)) {
+	case DEDUP_SEEN:
+		answer_duplicate(rt, seq, v);
+		goto out;
+	case DEDUP_PENDING:
+		set_verdict(v, 503, "a copy of this event is being stored");
+		goto out;
+	case DEDUP_NEW:
+		break;
 	}
-	if (queue_push(rt->queue, se, assign_seq) != 0) {
-		stored_event_free(se);
-		set_verdict(v, 503, "event queue full: handlers are behind");
-		return;
+	seq = store(rt, se, path, key_text, received_ms, v);
+	if (seq == 0) {
+		dedup_cancel(rt->dedup, &key);
+		goto out;
 	}
+	dedup_confirm(rt->dedup, &key, seq);
+	se->endpoint = endpoint;
+	runtime_bind_event(rt, se, seq, received_ms);
+	recent_put(rt->recent, seq, se);
 	atomic_fetch_add(&rt->stats.accepted, 1);
+	if (se->ev.view.type == RTW_EVENT_UNKNOWN)
+		atomic_fetch_add(&rt->stats.unknown_type, 1);
 	set_verdict(v, 200, "accepted");
+	if (rt->conf->fsync != FSYNC_OFF)
+		v->wait_for = seq;
+out:
+	stored_event_unref(se);
 }

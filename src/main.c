@@ -15,8 +15,6 @@
 #define RTW_VERSION "unknown"
 #endif
 
-#define SHUTDOWN_TIMEOUT_S 10
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -82,7 +80,26 @@ static void wait_for_stop(const sigset_t *set)
 	}
 }
 
-static int serve(struct runtime *rt)
+/* Lets open connections finish after SIGTERM: keep-alive connections of a
+ * sender idle between events count too, so this stays short. */
+#define HTTP_DRAIN_S 2
+
+static void log_summary(const struct runtime *rt)
+{
+	log_info("stopped: %llu event(s) accepted (%llu of unknown type), "
+		 "%llu duplicate(s); handlers: %llu ok, %llu retried, "
+		 "%llu failed",
+		 (unsigned long long)atomic_load(&rt->stats.accepted),
+		 (unsigned long long)atomic_load(&rt->stats.unknown_type),
+		 (unsigned long long)atomic_load(&rt->stats.duplicates),
+		 (unsigned long long)atomic_load(&rt->stats.handled_ok),
+		 (unsigned long long)atomic_load(&rt->stats.handled_retry),
+		 (unsigned long long)atomic_load(&rt->stats.handled_fail));
+}
+
+/* Runs until SIGTERM/SIGINT. Returns the exit status; *stuck is set when
+ * a handler did not finish in time (its memory must not be freed). */
+static int serve(struct runtime *rt, int *stuck)
 {
 	struct http_server *server;
 	sigset_t set;
@@ -95,22 +112,21 @@ static int serve(struct runtime *rt)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (runtime_start(rt) != 0)
+	*stuck = 0;
+	if (runtime_start(rt) != 0) {
+		*stuck = runtime_stop(rt, 0) != 0;
 		return 1;
+	}
 	server = http_start(rt);
 	if (server == NULL) {
-		runtime_stop(rt, 0);
+		*stuck = runtime_stop(rt, rt->conf->shutdown_timeout_s) != 0;
 		return 1;
 	}
 	log_startup(rt, http_port(server));
 	wait_for_stop(&set);
-	http_stop(server);
-	runtime_stop(rt, SHUTDOWN_TIMEOUT_S);
-	log_info("stopped: %llu event(s) accepted, %llu of unknown type, "
-		 "%llu unrouted",
-		 (unsigned long long)atomic_load(&rt->stats.accepted),
-		 (unsigned long long)atomic_load(&rt->stats.unknown_type),
-		 (unsigned long long)atomic_load(&rt->stats.unrouted));
+	http_stop(server, HTTP_DRAIN_S);
+	*stuck = runtime_stop(rt, (int)rt->conf->shutdown_timeout_s) != 0;
+	log_summary(rt);
 	return 0;
 }
 
@@ -124,7 +140,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	const char *file = NULL;
-	int test_only = 0, verbose = 0, opt, rc;
+	int test_only = 0, verbose = 0, stuck = 0, opt, rc;
 	struct runtime *rt;
 
 	while ((opt = getopt_long(argc, argv, "c:tvh", options, NULL)) != -1) {
@@ -162,7 +178,10 @@ int main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
-	rc = serve(rt);
-	runtime_close(rt);
+	rc = serve(rt, &stuck);
+	/* A handler stuck past the deadline still runs: exit without fini
+	 * rather than free what it uses. Its event stays in the spool. */
+	if (!stuck)
+		runtime_close(rt);
 	return rc;
 }

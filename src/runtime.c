@@ -1,22 +1,18 @@
-/* Runtime: handlers, routing masks and the queue of one configuration. */
-#include <pthread.h>
+/* Runtime: handlers, routing, spool, dedup and dispatchers. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "dispatch.h"
+#include "http_request.h"
 #include "log.h"
 #include "runtime.h"
 
-void stored_event_free(void *item)
+static int64_t now_ms(void)
 {
-	struct stored_event *se = item;
+	struct timespec ts;
 
-	if (se == NULL)
-		return;
-	event_clear(&se->ev);
-	free(se->body);
-	free(se);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static uint64_t endpoint_mask(const struct config *conf,
@@ -24,10 +20,11 @@ static uint64_t endpoint_mask(const struct config *conf,
 {
 	uint64_t mask = 0;
 
+	for (size_t i = 0; i < conf->nhandlers; i++)
+		mask |= UINT64_C(1) << i;
 	if (ep->handlers.count == 0)
-		return conf->nhandlers == 64 ? UINT64_MAX
-					     : (UINT64_C(1) << conf->nhandlers) -
-						       1;
+		return mask;
+	mask = 0;
 	for (size_t i = 0; i < ep->handlers.count; i++) {
 		int idx = config_handler_index(conf, ep->handlers.items[i]);
 
@@ -48,11 +45,11 @@ struct runtime *runtime_open(struct config *conf, struct errlist *errs)
 	}
 	rt->conf = conf;
 	rt->handlers = calloc(n ? n : 1, sizeof(*rt->handlers));
+	rt->dispatchers = calloc(n ? n : 1, sizeof(*rt->dispatchers));
 	rt->endpoint_targets = calloc(conf->nendpoints ? conf->nendpoints : 1,
 				      sizeof(*rt->endpoint_targets));
-	rt->queue = queue_new(RUNTIME_QUEUE_CAPACITY, n, stored_event_free);
 	if (rt->handlers == NULL || rt->endpoint_targets == NULL ||
-	    rt->queue == NULL) {
+	    rt->dispatchers == NULL) {
 		errlist_add(errs, conf->file, 0, "out of memory");
 		runtime_close(rt);
 		return NULL;
@@ -71,71 +68,134 @@ struct runtime *runtime_open(struct config *conf, struct errlist *errs)
 	return rt;
 }
 
+/* Spool recovery hands over every record: remember the recent ones. */
+static void restore_dedup(const struct spool_record *r, void *arg)
+{
+	struct runtime *rt = arg;
+	struct dedup_key key;
+
+	dedup_key_from_text(r->path, r->path_len, r->key, r->key_len, &key);
+	dedup_restore(rt->dedup, &key, r->seq, r->received_ms, now_ms());
+}
+
 int runtime_start(struct runtime *rt)
 {
-	for (size_t i = 0; i < rt->nhandlers; i++) {
-		struct handler *h = &rt->handlers[i];
+	const struct config *c = rt->conf;
+	struct spool_options o = {.dir = c->spool_dir,
+				  .fsync = c->fsync,
+				  .segment_bytes = (uint64_t)c->segment_bytes,
+				  .retain_ms = c->dedup_window_s * 1000};
+	char why[512];
 
-		if (dispatch_start(rt, h) != 0) {
-			log_warnx("cannot start the worker of handler '%s'",
-				  h->conf->name);
+	rt->dedup = dedup_new(c->dedup_window_s * 1000,
+			      RUNTIME_DEDUP_MAX_ENTRIES);
+	rt->recent = recent_new();
+	if (rt->dedup == NULL || rt->recent == NULL) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	rt->spool = spool_open(&o, restore_dedup, rt, why, sizeof(why));
+	if (rt->spool == NULL) {
+		log_warnx("spool: %s", why);
+		return -1;
+	}
+	log_info("spool %s: next event is %llu, %zu remembered for dedup",
+		 c->spool_dir,
+		 (unsigned long long)spool_committed(rt->spool) + 1,
+		 dedup_count(rt->dedup));
+	for (size_t i = 0; i < rt->nhandlers; i++) {
+		rt->dispatchers[i] = dispatch_start(rt, &rt->handlers[i]);
+		if (rt->dispatchers[i] == NULL) {
 			runtime_stop(rt, 0);
 			return -1;
 		}
 	}
+	runtime_progress_saved(rt);
 	return 0;
 }
 
-static int all_drained(struct runtime *rt)
+int runtime_stop(struct runtime *rt, int timeout_s)
 {
+	int64_t deadline = now_ms() + timeout_s * 1000L;
+	int rc = 0;
+
 	for (size_t i = 0; i < rt->nhandlers; i++)
-		if (queue_backlog(rt->queue, i) != 0)
-			return 0;
-	return 1;
-}
-
-void runtime_stop(struct runtime *rt, int timeout_s)
-{
-	struct timespec tick = {0, 20 * 1000 * 1000};
-	long waited_ms = 0;
-
-	queue_stop(rt->queue);
-	while (!all_drained(rt) && waited_ms < timeout_s * 1000L) {
-		nanosleep(&tick, NULL);
-		waited_ms += 20;
+		if (rt->dispatchers[i] != NULL &&
+		    dispatch_stop(rt->dispatchers[i], deadline) != 0)
+			rc = -1;
+	if (rc != 0)
+		return -1; /* a worker still runs: leave its memory alone */
+	for (size_t i = 0; i < rt->nhandlers; i++) {
+		dispatch_free(rt->dispatchers[i]);
+		rt->dispatchers[i] = NULL;
 	}
-	if (!all_drained(rt))
-		log_warnx("stopping with events not yet handled (the spool "
-			  "will keep them once it exists)");
-	queue_abort(rt->queue);
-	for (size_t i = 0; i < rt->nhandlers; i++)
-		dispatch_join(&rt->handlers[i]);
+	spool_close(rt->spool);
+	rt->spool = NULL;
+	return 0;
 }
 
 void runtime_close(struct runtime *rt)
 {
 	if (rt == NULL)
 		return;
-	/* Workers are joined by now; queued events reference handler
-	 * nothing, so the queue can go before or after the handlers. */
-	queue_free(rt->queue);
 	for (size_t i = 0; i < rt->nhandlers; i++)
 		handler_close(&rt->handlers[i]);
+	recent_free(rt->recent);
+	dedup_free(rt->dedup);
+	free(rt->dispatchers);
 	free(rt->handlers);
 	free(rt->endpoint_targets);
 	config_free(rt->conf);
 	free(rt);
 }
 
-uint64_t runtime_targets(const struct runtime *rt, size_t endpoint,
-			 const char *type_name)
+int runtime_wants(const struct runtime *rt, const struct handler *h,
+		  const struct stored_event *se)
 {
-	uint64_t candidates = rt->endpoint_targets[endpoint];
-	uint64_t targets = 0;
+	/* An endpoint removed from the configuration since the event was
+	 * stored feeds every handler that subscribes to the type. */
+	uint64_t mask = se->endpoint < rt->conf->nendpoints
+				? rt->endpoint_targets[se->endpoint]
+				: UINT64_MAX;
 
-	for (size_t i = 0; i < rt->nhandlers; i++)
-		if ((candidates >> i & 1) &&
-		    handler_subscribes(&rt->handlers[i], type_name))
-			targets |= UINT64_C(1) << i;
-	return targets;
+	return (mask >> h->index & 1) &&
+	       handler_subscribes(h, se->ev.view.type_name);
+}
+
+void runtime_bind_event(const struct runtime *rt, struct stored_event *se,
+			uint64_t seq, int64_t received_ms)
+{
+	int idx = se->path != NULL
+			  ? request_find_endpoint(rt->conf, se->path)
+			  : -1;
+
+	if (se->path != NULL)
+		se->endpoint = idx >= 0 ? (size_t)idx : SIZE_MAX;
+	se->ev.view.seq = seq;
+	se->ev.view.received_at_ms = received_ms;
+	se->ev.view.endpoint_path =
+		se->endpoint < rt->conf->nendpoints
+			? rt->conf->endpoints[se->endpoint].path
+			: se->path;
+}
+
+void runtime_progress_saved(struct runtime *rt)
+{
+	uint64_t low = UINT64_MAX;
+
+	if (rt->spool == NULL)
+		return;
+	for (size_t i = 0; i < rt->nhandlers; i++) {
+		uint64_t l;
+
+		/* While dispatchers start, the missing ones count as 0. */
+		if (rt->dispatchers[i] == NULL)
+			return;
+		l = dispatch_saved_low(rt->dispatchers[i]);
+		if (l < low)
+			low = l;
+	}
+	/* With no handler, nothing waits for the events. */
+	spool_set_done(rt->spool,
+		       low == UINT64_MAX ? spool_committed(rt->spool) : low);
 }

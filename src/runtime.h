@@ -1,7 +1,9 @@
-/* runtime.c: everything a loaded configuration brings to life: handler
- * instances, which endpoint feeds which handler, the event queue and the
- * counters. Built whole or not at all, so that -t and a future reload can
- * create one aside and throw it away. */
+/* runtime.c: everything a configuration brings to life: handler
+ * instances, which endpoint feeds which handler, and, once started, the
+ * spool, the dedup memory, the recent-events cache and one dispatcher per
+ * handler. runtime_open builds the handlers whole or not at all, so that
+ * -t (and a future reload) can build one aside and throw it away without
+ * touching the spool. */
 #ifndef RTW_RUNTIME_H
 #define RTW_RUNTIME_H
 
@@ -10,23 +12,21 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "event.h"
+#include "dedup.h"
+#include "dispatch.h"
 #include "handler.h"
-#include "queue.h"
+#include "recent.h"
+#include "spool.h"
+#include "stored_event.h"
 
-#define RUNTIME_QUEUE_CAPACITY 8192
-
-/* An accepted event on its way through the queue. */
-struct stored_event {
-	struct event ev;  /* the view borrows body */
-	char *body;       /* owned */
-	uint64_t targets; /* bit i: handler i gets this event */
-};
+/* Past this many remembered events the dedup window shortens instead of
+ * memory growing (about 40 MB). */
+#define RUNTIME_DEDUP_MAX_ENTRIES (1u << 20)
 
 struct runtime_stats {
 	atomic_uint_fast64_t accepted;
+	atomic_uint_fast64_t duplicates;   /* sender retries answered 200 */
 	atomic_uint_fast64_t unknown_type; /* accepted, type not documented */
-	atomic_uint_fast64_t unrouted;     /* accepted, no handler wants it */
 	atomic_uint_fast64_t handled_ok;
 	atomic_uint_fast64_t handled_retry;
 	atomic_uint_fast64_t handled_fail;
@@ -37,7 +37,10 @@ struct runtime {
 	struct handler *handlers;
 	size_t nhandlers;
 	uint64_t *endpoint_targets; /* per endpoint: the handlers it feeds */
-	struct queue *queue;
+	struct spool *spool;        /* NULL until runtime_start */
+	struct dedup *dedup;
+	struct recent *recent;
+	struct dispatcher **dispatchers;
 	struct runtime_stats stats;
 };
 
@@ -45,18 +48,25 @@ struct runtime {
  * handler; on any failure closes those already open and returns NULL with
  * the reasons in errs. */
 struct runtime *runtime_open(struct config *conf, struct errlist *errs);
-/* Starts one worker thread per handler. Returns 0 or -1. */
+/* Opens and recovers the spool, rebuilds the dedup memory from it and
+ * starts every handler's dispatcher. Returns 0 or -1 (logged). */
 int runtime_start(struct runtime *rt);
-/* Stops taking events, lets workers finish the queue for up to timeout_s,
- * then abandons what is left and joins them. */
-void runtime_stop(struct runtime *rt, int timeout_s);
+/* Stops the dispatchers (each finishes the event in hand) within
+ * timeout_s and closes the spool. Returns 0, or -1 when a handler was
+ * still busy at the deadline (then runtime_close must not be called). */
+int runtime_stop(struct runtime *rt, int timeout_s);
 /* Runs every handler's fini and frees everything. */
 void runtime_close(struct runtime *rt);
 
-/* Which handlers an event of this type arriving on this endpoint reaches. */
-uint64_t runtime_targets(const struct runtime *rt, size_t endpoint,
-			 const char *type_name);
-
-void stored_event_free(void *item);
+/* Does handler h want se (its endpoint feeds h, h subscribes to its
+ * type)? */
+int runtime_wants(const struct runtime *rt, const struct handler *h,
+		  const struct stored_event *se);
+/* Fills the delivery fields of se's view: seq, arrival time, endpoint. */
+void runtime_bind_event(const struct runtime *rt, struct stored_event *se,
+			uint64_t seq, int64_t received_ms);
+/* A dispatcher saved its progress: let the spool drop what all are done
+ * with. */
+void runtime_progress_saved(struct runtime *rt);
 
 #endif

@@ -6,7 +6,13 @@
  *   {"_rtwebhookd":{"seq":42,"received_at_ms":1764174001480},"event":...}
  * Recall's keys never start with an underscore, so the two cannot clash.
  *
- * Config: path = "/var/lib/rtwebhookd/events.jsonl" | "-" (stdout). */
+ * Config: path = "/var/lib/rtwebhookd/events.jsonl" | "-" (stdout).
+ *
+ * Exactly once across crashes: after a crash the daemon offers again the
+ * events that finished after its last progress save (at most ~50 ms of
+ * events). On start the module cuts a torn last line and remembers the
+ * sequence numbers in the file's last TAIL_BYTES; an event offered again
+ * with one of them is acknowledged without being written twice. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,6 +24,11 @@
 
 #include "rtwebhookd/handler.h"
 
+/* How much of the end of the file is read back on start: far more than
+ * the lines written in one progress-save interval at full speed. */
+#define TAIL_BYTES (8 * 1024 * 1024)
+#define SEQ_PREFIX "{\"_rtwebhookd\":{\"seq\":"
+
 struct jsonl {
 	const struct rtw_host *host;
 	char *path;
@@ -26,6 +37,8 @@ struct jsonl {
 	off_t end;  /* file size after the last whole line */
 	char *line; /* reused line buffer */
 	size_t cap;
+	uint64_t *written; /* sorted seqs found at the end of the file */
+	size_t nwritten;
 };
 
 static int check_keys(const json_t *config, struct rtw_error *err)
@@ -45,6 +58,8 @@ static int check_keys(const json_t *config, struct rtw_error *err)
 	return 0;
 }
 
+static int read_back(struct jsonl *j, struct rtw_error *err);
+
 static int open_output(struct jsonl *j, struct rtw_error *err)
 {
 	struct stat st;
@@ -53,7 +68,7 @@ static int open_output(struct jsonl *j, struct rtw_error *err)
 		j->fd = STDOUT_FILENO;
 		return 0;
 	}
-	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	j->fd = open(j->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (j->fd < 0 || fstat(j->fd, &st) != 0) {
 		rtw_error_set(err, "cannot open %s: %s", j->path,
 			      strerror(errno));
@@ -61,7 +76,92 @@ static int open_output(struct jsonl *j, struct rtw_error *err)
 	}
 	j->owns_fd = 1;
 	j->end = S_ISREG(st.st_mode) ? st.st_size : -1;
+	return j->end >= 0 ? read_back(j, err) : 0;
+}
+
+static int compare_seq(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Collects the seq of every whole line in buf[0..len) into j->written. */
+static int collect_seqs(struct jsonl *j, const char *buf, size_t len)
+{
+	size_t plen = strlen(SEQ_PREFIX);
+
+	for (const char *p = buf, *end = buf + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL)
+			break;
+		if ((size_t)(nl - p) > plen && memcmp(p, SEQ_PREFIX, plen) == 0) {
+			uint64_t *grown = realloc(
+				j->written, (j->nwritten + 1) * sizeof(*grown));
+
+			if (grown == NULL)
+				return -1;
+			j->written = grown;
+			j->written[j->nwritten++] =
+				strtoull(p + plen, NULL, 10);
+		}
+		p = nl + 1;
+	}
+	qsort(j->written, j->nwritten, sizeof(*j->written), compare_seq);
 	return 0;
+}
+
+/* Cuts a torn last line and reads back the seqs at the end of the file. */
+static int read_back(struct jsonl *j, struct rtw_error *err)
+{
+	off_t from = j->end > TAIL_BYTES ? j->end - TAIL_BYTES : 0;
+	size_t len = (size_t)(j->end - from);
+	char *buf = malloc(len ? len : 1);
+	size_t keep;
+	int rc = -1;
+
+	if (buf == NULL || pread(j->fd, buf, len, from) != (ssize_t)len) {
+		rtw_error_set(err, "cannot read back %s: %s", j->path,
+			      strerror(errno));
+		goto out;
+	}
+	for (keep = len; keep > 0 && buf[keep - 1] != '\n'; keep--)
+		;
+	if (keep < len && !(from > 0 && keep == 0)) {
+		j->host->log(j->host, RTW_LOG_NOTICE,
+			     "%s: cutting a torn last line of %zu byte(s)",
+			     j->path, len - keep);
+		if (ftruncate(j->fd, from + (off_t)keep) != 0) {
+			rtw_error_set(err, "cannot cut %s: %s", j->path,
+				      strerror(errno));
+			goto out;
+		}
+		j->end = from + (off_t)keep;
+	}
+	/* A window starting mid-line: skip to the first whole line. */
+	{
+		const char *start = buf;
+
+		if (from > 0) {
+			const char *nl = memchr(buf, '\n', keep);
+
+			start = nl ? nl + 1 : buf + keep;
+		}
+		rc = collect_seqs(j, start, keep - (size_t)(start - buf));
+	}
+	if (rc != 0)
+		rtw_error_set(err, "out of memory");
+out:
+	free(buf);
+	return rc;
+}
+
+static int already_written(const struct jsonl *j, uint64_t seq)
+{
+	return j->nwritten > 0 &&
+	       bsearch(&seq, j->written, j->nwritten, sizeof(seq),
+		       compare_seq) != NULL;
 }
 
 static void jsonl_fini(void *state);
@@ -144,8 +244,11 @@ static enum rtw_result jsonl_handle(void *state, const struct rtw_event *ev,
 				    struct rtw_error *err)
 {
 	struct jsonl *j = state;
-	ssize_t len = format_line(j, ev);
+	ssize_t len;
 
+	if (already_written(j, ev->seq))
+		return RTW_OK;
+	len = format_line(j, ev);
 	if (len < 0) {
 		rtw_error_set(err, "out of memory");
 		return RTW_RETRY;
@@ -174,6 +277,7 @@ static void jsonl_fini(void *state)
 	if (j->owns_fd)
 		close(j->fd);
 	free(j->line);
+	free(j->written);
 	free(j->path);
 	free(j);
 }

@@ -1,0 +1,230 @@
+/* Dedup: two generations of open-addressing hash tables. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "dedup.h"
+
+#define FIRST_SLOTS 1024
+
+struct entry {
+	struct dedup_key key;
+	uint64_t seq;        /* 0 while pending */
+	int64_t received_ms; /* 0: empty slot */
+	int cancelled;
+};
+
+struct table {
+	struct entry *slots;
+	size_t nslots, used;
+};
+
+struct dedup {
+	pthread_mutex_t lock;
+	struct table gen[2]; /* gen[0] current, gen[1] previous */
+	int64_t window_ms, rotated_ms;
+	size_t max_entries;
+};
+
+static void digest(const void *a, size_t alen, const void *b, size_t blen,
+		   struct dedup_key *key)
+{
+	XXH3_state_t st;
+	XXH128_hash_t h;
+
+	XXH3_128bits_reset(&st);
+	XXH3_128bits_update(&st, a, alen);
+	XXH3_128bits_update(&st, "\n", 1);
+	XXH3_128bits_update(&st, b, blen);
+	h = XXH3_128bits_digest(&st);
+	key->lo = h.low64;
+	key->hi = h.high64;
+}
+
+void dedup_key_make(const char *path, const char *id, const char *body,
+		    size_t body_len, struct dedup_key *key, char *text)
+{
+	if (id != NULL && id[0] != '\0') {
+		snprintf(text, DEDUP_TEXT_LEN, "id:%.280s", id);
+	} else {
+		XXH128_hash_t h = XXH3_128bits(body, body_len);
+
+		snprintf(text, DEDUP_TEXT_LEN, "body:%016llx%016llx",
+			 (unsigned long long)h.high64,
+			 (unsigned long long)h.low64);
+	}
+	digest(path, strlen(path), text, strlen(text), key);
+}
+
+void dedup_key_from_text(const char *path, size_t path_len, const char *text,
+			 size_t text_len, struct dedup_key *key)
+{
+	digest(path, path_len, text, text_len, key);
+}
+
+struct dedup *dedup_new(int64_t window_ms, size_t max_entries)
+{
+	struct dedup *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	pthread_mutex_init(&d->lock, NULL);
+	d->window_ms = window_ms;
+	d->max_entries = max_entries;
+	return d;
+}
+
+void dedup_free(struct dedup *d)
+{
+	if (d == NULL)
+		return;
+	free(d->gen[0].slots);
+	free(d->gen[1].slots);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}
+
+static struct entry *probe(const struct table *t, const struct dedup_key *k)
+{
+	size_t mask = t->nslots - 1;
+
+	if (t->nslots == 0)
+		return NULL;
+	for (size_t i = k->lo & mask;; i = (i + 1) & mask) {
+		struct entry *e = &t->slots[i];
+
+		if (e->received_ms == 0 ||
+		    (e->key.lo == k->lo && e->key.hi == k->hi))
+			return e;
+	}
+}
+
+static int grow(struct table *t)
+{
+	size_t n = t->nslots ? t->nslots * 2 : FIRST_SLOTS;
+	struct table bigger = {calloc(n, sizeof(struct entry)), n, 0};
+
+	if (bigger.slots == NULL)
+		return -1;
+	for (size_t i = 0; i < t->nslots; i++)
+		if (t->slots[i].received_ms != 0) {
+			*probe(&bigger, &t->slots[i].key) = t->slots[i];
+			bigger.used++;
+		}
+	free(t->slots);
+	*t = bigger;
+	return 0;
+}
+
+/* Starts a new generation when the current one is a window old or full. */
+static void maybe_rotate(struct dedup *d, int64_t now_ms)
+{
+	if (d->rotated_ms == 0)
+		d->rotated_ms = now_ms;
+	if (now_ms - d->rotated_ms < d->window_ms &&
+	    d->gen[0].used < d->max_entries)
+		return;
+	free(d->gen[1].slots);
+	d->gen[1] = d->gen[0];
+	d->gen[0] = (struct table){0};
+	d->rotated_ms = now_ms;
+}
+
+static struct entry *find(struct dedup *d, const struct dedup_key *k)
+{
+	for (int g = 0; g < 2; g++) {
+		struct entry *e = probe(&d->gen[g], k);
+
+		if (e != NULL && e->received_ms != 0)
+			return e;
+	}
+	return NULL;
+}
+
+static struct entry *insert(struct dedup *d, const struct dedup_key *k,
+			    int64_t received_ms)
+{
+	struct table *t = &d->gen[0];
+	struct entry *e;
+
+	if ((t->used + 1) * 2 > t->nslots && grow(t) != 0)
+		return NULL;
+	e = probe(t, k);
+	if (e->received_ms == 0)
+		t->used++;
+	*e = (struct entry){.key = *k, .received_ms = received_ms};
+	return e;
+}
+
+enum dedup_result dedup_reserve(struct dedup *d, const struct dedup_key *k,
+				int64_t now_ms, uint64_t *seq)
+{
+	enum dedup_result r = DEDUP_NEW;
+	struct entry *e;
+
+	pthread_mutex_lock(&d->lock);
+	maybe_rotate(d, now_ms);
+	e = find(d, k);
+	if (e != NULL && !e->cancelled &&
+	    now_ms - e->received_ms <= d->window_ms) {
+		*seq = e->seq;
+		r = e->seq == 0 ? DEDUP_PENDING : DEDUP_SEEN;
+	} else {
+		/* When the table cannot grow, the event is still accepted:
+		 * losing dedup for it is better than refusing it. */
+		insert(d, k, now_ms);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+void dedup_confirm(struct dedup *d, const struct dedup_key *k, uint64_t seq)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&d->lock);
+	e = find(d, k);
+	if (e != NULL)
+		e->seq = seq;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void dedup_cancel(struct dedup *d, const struct dedup_key *k)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&d->lock);
+	e = find(d, k);
+	if (e != NULL)
+		e->cancelled = 1;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void dedup_restore(struct dedup *d, const struct dedup_key *k, uint64_t seq,
+		   int64_t received_ms, int64_t now_ms)
+{
+	struct entry *e;
+
+	if (now_ms - received_ms > d->window_ms || received_ms <= 0)
+		return;
+	pthread_mutex_lock(&d->lock);
+	maybe_rotate(d, now_ms);
+	e = insert(d, k, received_ms);
+	if (e != NULL)
+		e->seq = seq;
+	pthread_mutex_unlock(&d->lock);
+}
+
+size_t dedup_count(struct dedup *d)
+{
+	size_t n;
+
+	pthread_mutex_lock(&d->lock);
+	n = d->gen[0].used + d->gen[1].used;
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}

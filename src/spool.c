@@ -1,0 +1,682 @@
+/* The spool: segments, appends, group commit, recovery and retention. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spool.h"
+
+struct segment {
+	uint64_t first;    /* seq in the file name */
+	uint64_t last;     /* last seq written to it; first - 1 when empty */
+	int64_t newest_ms; /* received_ms of its newest record */
+};
+
+struct waiter {
+	uint64_t seq;
+	spool_commit_fn done;
+	void *arg;
+};
+
+struct spool {
+	struct spool_options opt;
+	char *dir;
+	int lock_fd;
+	pthread_mutex_t lock;
+	pthread_cond_t committed_cv; /* readers wait for commits */
+	pthread_cond_t work_cv;      /* the committer waits for appends */
+	pthread_t committer;
+	int committer_started, stopping;
+
+	struct segment *segs; /* oldest first; the last one is written */
+	size_t nsegs;
+	int fd;               /* the written segment, -1 if none yet */
+	off_t offset;         /* its size */
+	int *unsynced_fds;    /* rolled-over segments awaiting their sync */
+	size_t nunsynced;
+	int dir_dirty;        /* a segment was created: fsync the dir */
+
+	uint64_t next_seq, written, committed, done;
+	int error; /* errno of the last failure, 0 after a success */
+
+	struct waiter *waiters;
+	size_t nwaiters, capwaiters;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *spool_dir(const struct spool *s)
+{
+	return s->dir;
+}
+
+static int add_segment(struct spool *s, uint64_t first)
+{
+	struct segment *grown =
+		realloc(s->segs, (s->nsegs + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -1;
+	s->segs = grown;
+	s->segs[s->nsegs++] =
+		(struct segment){.first = first, .last = first - 1};
+	return 0;
+}
+
+/* ---- recovery ---------------------------------------------------------- */
+
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The first seqs of every segment file in the directory, sorted. */
+static uint64_t *list_segments(const char *dir, size_t *count)
+{
+	DIR *d = opendir(dir);
+	uint64_t *firsts = NULL, first;
+	struct dirent *e;
+
+	*count = 0;
+	if (d == NULL)
+		return NULL;
+	while ((e = readdir(d)) != NULL) {
+		uint64_t *grown;
+
+		if (spool_segment_name_parse(e->d_name, &first) != 0)
+			continue;
+		grown = realloc(firsts, (*count + 1) * sizeof(*grown));
+		if (grown == NULL)
+			break;
+		firsts = grown;
+		firsts[(*count)++] = first;
+	}
+	closedir(d);
+	if (*count > 0)
+		qsort(firsts, *count, sizeof(*firsts), compare_u64);
+	return firsts;
+}
+
+/* Checks every record of one segment, cuts it at the first bad one.
+ * Returns 0 or -1 (cannot read the file). */
+static int recover_segment(struct spool *s, uint64_t first, int is_last,
+			   spool_scan_fn scan, void *arg)
+{
+	char path[PATH_MAX];
+	struct segment *seg;
+	unsigned char *map = MAP_FAILED;
+	struct stat st;
+	off_t off = 0;
+	int fd;
+
+	spool_segment_path(s->dir, first, path, sizeof(path));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || add_segment(s, first) != 0) {
+		log_warn("spool: cannot open %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	seg = &s->segs[s->nsegs - 1];
+	if (st.st_size > 0)
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			   0);
+	while (map != MAP_FAILED && off < st.st_size) {
+		struct spool_record r;
+		size_t need;
+		ssize_t n = spool_record_decode(map + off,
+						(size_t)(st.st_size - off), &r,
+						&need);
+
+		if (n <= 0 || r.seq != seg->last + 1)
+			break;
+		seg->last = r.seq;
+		seg->newest_ms = r.received_ms;
+		if (scan != NULL)
+			scan(&r, arg);
+		off += n;
+	}
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)st.st_size);
+	if (off < st.st_size) {
+		log_msg(is_last ? RTW_LOG_NOTICE : RTW_LOG_ERR,
+			"spool: %s: %s at offset %lld; cutting %lld byte(s)",
+			path, is_last ? "torn tail" : "corrupt record",
+			(long long)off, (long long)(st.st_size - off));
+		if (ftruncate(fd, off) != 0 || fdatasync(fd) != 0)
+			log_warn("spool: cannot cut %s", path);
+	}
+	if (is_last && seg->last >= seg->first) {
+		s->fd = fd;
+		s->offset = off;
+	} else {
+		close(fd);
+	}
+	return 0;
+}
+
+static int recover(struct spool *s, spool_scan_fn scan, void *arg)
+{
+	size_t count;
+	uint64_t *firsts = list_segments(s->dir, &count);
+
+	for (size_t i = 0; i < count; i++)
+		if (recover_segment(s, firsts[i], i + 1 == count, scan, arg) !=
+		    0) {
+			free(firsts);
+			return -1;
+		}
+	free(firsts);
+	s->next_seq = 1;
+	/* Drop a trailing empty segment: the next append starts a fresh one.
+	 * Its name still tells where numbering goes on. */
+	if (s->nsegs > 0 && s->segs[s->nsegs - 1].last <
+				    s->segs[s->nsegs - 1].first) {
+		char path[PATH_MAX];
+
+		s->next_seq = s->segs[s->nsegs - 1].first;
+		spool_segment_path(s->dir, s->next_seq, path, sizeof(path));
+		unlink(path);
+		s->nsegs--;
+	}
+	if (s->nsegs > 0 && s->segs[s->nsegs - 1].last + 1 > s->next_seq)
+		s->next_seq = s->segs[s->nsegs - 1].last + 1;
+	s->written = s->next_seq - 1;
+	s->committed = s->written;
+	return 0;
+}
+
+/* ---- appending --------------------------------------------------------- */
+
+/* Starts a new segment whose first record will be seq. Lock held. */
+static int start_segment(struct spool *s, uint64_t seq)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (spool_segment_path(s->dir, seq, path, sizeof(path)) != 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* By path, not by a directory fd kept open: if the directory is
+	 * removed or replaced, appends fail (503) instead of writing into a
+	 * directory nobody will read. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (add_segment(s, seq) != 0) {
+		close(fd);
+		unlink(path);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (s->fd >= 0) {
+		int *grown = realloc(s->unsynced_fds,
+				     (s->nunsynced + 1) * sizeof(*grown));
+
+		if (grown == NULL) {
+			fdatasync(s->fd); /* rare: sync here rather than lose it */
+			close(s->fd);
+		} else {
+			s->unsynced_fds = grown;
+			s->unsynced_fds[s->nunsynced++] = s->fd;
+		}
+	}
+	s->fd = fd;
+	s->offset = 0;
+	s->dir_dirty = 1;
+	return 0;
+}
+
+static int write_record(struct spool *s, struct spool_record *r,
+			size_t *size)
+{
+	unsigned char hdr[SPOOL_FRAME_LEN + SPOOL_FIXED_LEN];
+	struct iovec iov[4];
+	ssize_t n;
+
+	*size = spool_record_encode(r, hdr, iov);
+	n = pwritev(s->fd, iov, 4, s->offset);
+	if (n == (ssize_t)*size)
+		return 0;
+	if (n >= 0)
+		errno = ENOSPC; /* a short write: the disk is full */
+	/* Leave no partial record behind. */
+	{
+		int saved = errno;
+
+		if (ftruncate(s->fd, s->offset) != 0)
+			log_warn("spool: cannot cut a partial record");
+		errno = saved;
+	}
+	return -1;
+}
+
+int spool_append(struct spool *s, struct spool_record *r,
+		 struct spool_position *end)
+{
+	size_t size = SPOOL_FRAME_LEN + SPOOL_FIXED_LEN + r->path_len +
+		      r->key_len + r->body_len;
+	int rc = -1;
+
+	if (r->path_len > SPOOL_MAX_PATH || r->key_len > SPOOL_MAX_KEY ||
+	    r->body_len > SPOOL_MAX_BODY) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	pthread_mutex_lock(&s->lock);
+	r->seq = s->next_seq;
+	if ((s->fd < 0 ||
+	     (s->offset > 0 &&
+	      (uint64_t)s->offset + size > s->opt.segment_bytes)) &&
+	    start_segment(s, r->seq) != 0)
+		goto out;
+	if (write_record(s, r, &size) != 0)
+		goto out;
+	s->offset += (off_t)size;
+	s->segs[s->nsegs - 1].last = r->seq;
+	s->segs[s->nsegs - 1].newest_ms = r->received_ms;
+	s->written = r->seq;
+	s->next_seq++;
+	s->error = 0;
+	*end = (struct spool_position){.segment = s->segs[s->nsegs - 1].first,
+				       .offset = s->offset,
+				       .next_seq = r->seq + 1};
+	if (s->opt.fsync == FSYNC_OFF) {
+		s->committed = s->written;
+		pthread_cond_broadcast(&s->committed_cv);
+	} else {
+		pthread_cond_signal(&s->work_cv);
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		s->error = errno;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
+		     void *arg)
+{
+	int now = 0, ok = 1;
+
+	pthread_mutex_lock(&s->lock);
+	if (seq <= s->committed) {
+		now = 1;
+	} else if (s->stopping) {
+		now = 1;
+		ok = 0;
+	} else if (s->nwaiters == s->capwaiters) {
+		size_t cap = s->capwaiters ? s->capwaiters * 2 : 64;
+		struct waiter *grown = realloc(s->waiters, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			now = 1;
+			ok = 0;
+		} else {
+			s->waiters = grown;
+			s->capwaiters = cap;
+		}
+	}
+	if (!now)
+		s->waiters[s->nwaiters++] = (struct waiter){seq, done, arg};
+	pthread_mutex_unlock(&s->lock);
+	if (now)
+		done(arg, ok);
+}
+
+/* ---- the committer ----------------------------------------------------- */
+
+/* Takes the waiters whose fate is known (seq <= upto) out of the list into
+ * *out. Lock held. */
+static size_t take_waiters(struct spool *s, uint64_t upto,
+			   struct waiter **out)
+{
+	size_t n = 0, kept = 0;
+
+	*out = malloc((s->nwaiters ? s->nwaiters : 1) * sizeof(**out));
+	for (size_t i = 0; i < s->nwaiters; i++) {
+		if (s->waiters[i].seq <= upto && *out != NULL)
+			(*out)[n++] = s->waiters[i];
+		else
+			s->waiters[kept++] = s->waiters[i];
+	}
+	s->nwaiters = kept;
+	return n;
+}
+
+static void notify(struct waiter *w, size_t n, int ok)
+{
+	for (size_t i = 0; i < n; i++)
+		w[i].done(w[i].arg, ok);
+	free(w);
+}
+
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* One round: make everything written so far durable. Lock held on entry
+ * and exit; released during the flushes. */
+static void commit_round(struct spool *s)
+{
+	uint64_t target = s->opt.fsync == FSYNC_ALWAYS ? s->committed + 1
+							: s->written;
+	size_t nold = s->nunsynced;
+	int *old = s->unsynced_fds, fd = s->fd, dir_dirty = s->dir_dirty;
+	struct waiter *w;
+	int rc = 0;
+	size_t n;
+
+	s->unsynced_fds = NULL;
+	s->nunsynced = 0;
+	s->dir_dirty = 0;
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < nold; i++) {
+		rc |= fdatasync(old[i]);
+		close(old[i]);
+	}
+	free(old);
+	if (fd >= 0)
+		rc |= fdatasync(fd);
+	if (dir_dirty)
+		rc |= sync_dir(s->dir);
+	pthread_mutex_lock(&s->lock);
+	if (rc != 0) {
+		/* After a failed fdatasync the kernel may have dropped the
+		 * pages: nothing unsynced can be promised. Fail those
+		 * requests (503); the sender retries them. */
+		s->error = errno ? errno : EIO;
+		log_warn("spool: flush failed");
+		n = take_waiters(s, s->written, &w);
+		pthread_mutex_unlock(&s->lock);
+		notify(w, n, 0);
+		pthread_mutex_lock(&s->lock);
+		return;
+	}
+	s->committed = target;
+	pthread_cond_broadcast(&s->committed_cv);
+	n = take_waiters(s, target, &w);
+	pthread_mutex_unlock(&s->lock);
+	notify(w, n, 1);
+	pthread_mutex_lock(&s->lock);
+}
+
+/* Removes finished segments older than the retention time. Lock held. */
+static void remove_finished(struct spool *s)
+{
+	int64_t cutoff = now_ms() - s->opt.retain_ms;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->nsegs; i++) {
+		struct segment *seg = &s->segs[i];
+		char path[PATH_MAX];
+
+		if (i + 1 < s->nsegs && seg->last <= s->done &&
+		    seg->last <= s->committed && seg->newest_ms < cutoff) {
+			spool_segment_path(s->dir, seg->first, path,
+					   sizeof(path));
+			if (unlink(path) == 0 || errno == ENOENT) {
+				log_debug("spool: removed %s", path);
+				continue;
+			}
+			log_warn("spool: cannot remove %s", path);
+		}
+		s->segs[kept++] = *seg;
+	}
+	s->nsegs = kept;
+}
+
+static void *committer_main(void *arg)
+{
+	struct spool *s = arg;
+	int64_t last_cleanup = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		int pending = s->opt.fsync != FSYNC_OFF &&
+			      (s->written > s->committed || s->dir_dirty ||
+			       s->nunsynced > 0);
+
+		if (pending) {
+			commit_round(s);
+		} else if (s->stopping) {
+			break;
+		} else {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			pthread_cond_timedwait(&s->work_cv, &s->lock, &until);
+		}
+		if (now_ms() - last_cleanup >= 1000) {
+			remove_finished(s);
+			last_cleanup = now_ms();
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* ---- lifecycle and queries --------------------------------------------- */
+
+static int make_dir(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* One daemon per spool: a second one would interleave appends. */
+static int lock_dir(struct spool *s, char *why, size_t whylen)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/lock", s->dir);
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0) {
+		snprintf(why, whylen, "cannot open %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(why, whylen, "spool %s is in use by another process",
+			 s->dir);
+		return -1;
+	}
+	return 0;
+}
+
+struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
+			 void *scan_arg, char *why, size_t whylen)
+{
+	struct spool *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || (s->dir = strdup(o->dir)) == NULL) {
+		free(s);
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	s->opt = *o;
+	s->opt.dir = s->dir;
+	s->fd = -1;
+	s->lock_fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->committed_cv, NULL);
+	pthread_cond_init(&s->work_cv, NULL);
+	if (make_dir(s->dir) != 0) {
+		snprintf(why, whylen, "cannot create %s: %s", s->dir,
+			 strerror(errno));
+		goto fail;
+	}
+	if (lock_dir(s, why, whylen) != 0)
+		goto fail;
+	if (recover(s, scan, scan_arg) != 0) {
+		snprintf(why, whylen, "cannot read the spool in %s", s->dir);
+		goto fail;
+	}
+	if (pthread_create(&s->committer, NULL, committer_main, s) != 0) {
+		snprintf(why, whylen, "cannot start the committer thread");
+		goto fail;
+	}
+	s->committer_started = 1;
+	return s;
+fail:
+	spool_close(s);
+	return NULL;
+}
+
+void spool_close(struct spool *s)
+{
+	struct waiter *w;
+	size_t n;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->work_cv);
+	pthread_cond_broadcast(&s->committed_cv);
+	pthread_mutex_unlock(&s->lock);
+	if (s->committer_started)
+		pthread_join(s->committer, NULL);
+	n = take_waiters(s, UINT64_MAX, &w);
+	notify(w, n, 0);
+	for (size_t i = 0; i < s->nunsynced; i++)
+		close(s->unsynced_fds[i]);
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	pthread_cond_destroy(&s->committed_cv);
+	pthread_cond_destroy(&s->work_cv);
+	pthread_mutex_destroy(&s->lock);
+	free(s->unsynced_fds);
+	free(s->waiters);
+	free(s->segs);
+	free(s->dir);
+	free(s);
+}
+
+uint64_t spool_committed(struct spool *s)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&s->lock);
+	v = s->committed;
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+uint64_t spool_oldest(struct spool *s)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&s->lock);
+	v = s->nsegs > 0 ? s->segs[0].first : s->next_seq;
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+int spool_wait(struct spool *s, uint64_t seq, int timeout_ms)
+{
+	struct timespec until;
+	int ready;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->lock);
+	/* One wait: spool_wake and spurious wake-ups return early, and the
+	 * caller, which loops anyway, checks its own reasons to stop. */
+	if (s->committed < seq && !s->stopping)
+		pthread_cond_timedwait(&s->committed_cv, &s->lock, &until);
+	ready = s->committed >= seq;
+	pthread_mutex_unlock(&s->lock);
+	return ready;
+}
+
+void spool_wake(struct spool *s)
+{
+	pthread_mutex_lock(&s->lock);
+	pthread_cond_broadcast(&s->committed_cv);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void spool_set_done(struct spool *s, uint64_t seq)
+{
+	pthread_mutex_lock(&s->lock);
+	if (seq > s->done)
+		s->done = seq;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int spool_error(struct spool *s)
+{
+	int e;
+
+	pthread_mutex_lock(&s->lock);
+	e = s->error;
+	pthread_mutex_unlock(&s->lock);
+	return e;
+}
+
+int spool_segment_of(struct spool *s, uint64_t seq, uint64_t *segment)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = s->nsegs; i-- > 0;)
+		if (s->segs[i].first <= seq) {
+			if (seq <= s->segs[i].last) {
+				*segment = s->segs[i].first;
+				rc = 0;
+			}
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}

@@ -1,0 +1,81 @@
+/* spool.c: the durable, append-only, segmented event journal.
+ *
+ * HTTP threads append records (a write(2) under a lock: a local append) and
+ * register a callback for the moment their record is durable. A committer
+ * thread turns appends into durable records: with fsync "batch" one
+ * fdatasync covers every record appended while the previous one ran (group
+ * commit); with "always" each record gets its own fdatasync; with "off"
+ * records count as committed once written. Readers only ever see committed
+ * records. The same thread removes segments every handler has finished,
+ * once they are older than the dedup window. See spool_format.h for the
+ * file format. */
+#ifndef RTW_SPOOL_H
+#define RTW_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "spool_format.h"
+
+struct spool;
+
+struct spool_options {
+	const char *dir;
+	enum fsync_mode fsync;
+	uint64_t segment_bytes; /* roll over to a new segment past this */
+	int64_t retain_ms;      /* keep finished segments this long */
+};
+
+/* Where a record ends: a reader positioned there reads the next one. */
+struct spool_position {
+	uint64_t segment; /* the segment's first seq */
+	off_t offset;
+	uint64_t next_seq;
+};
+
+/* Called by spool_open for every valid record found, in seq order. */
+typedef void (*spool_scan_fn)(const struct spool_record *r, void *arg);
+/* Called once a record is durable (ok = 1) or cannot be (ok = 0). Runs on
+ * the committer thread, or inline in spool_on_commit. Must not block. */
+typedef void (*spool_commit_fn)(void *arg, int ok);
+
+/* Opens (creating) the spool directory, recovers it: every record is
+ * checked, a torn or corrupt tail is cut off. Starts the committer.
+ * Returns NULL with the reason in why. */
+struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
+			 void *scan_arg, char *why, size_t whylen);
+/* Stops the committer after a last flush and closes everything. */
+void spool_close(struct spool *s);
+
+/* Appends r, assigning r->seq. Returns 0 with the record's end position,
+ * or -1 with errno set (the spool cannot be written now: disk full, I/O
+ * error, directory gone); nothing of the record remains then. */
+int spool_append(struct spool *s, struct spool_record *r,
+		 struct spool_position *end);
+
+/* Calls done(arg, ok) when seq is durable (at once if it already is). */
+void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
+		     void *arg);
+
+/* The highest committed seq (0: none), the oldest seq still stored. */
+uint64_t spool_committed(struct spool *s);
+uint64_t spool_oldest(struct spool *s);
+/* Waits up to timeout_ms for seq to be committed; returns 1 if it is. */
+int spool_wait(struct spool *s, uint64_t seq, int timeout_ms);
+/* Wakes every spool_wait (for shutdown). */
+void spool_wake(struct spool *s);
+
+/* Every handler is done with all seqs <= seq: their segments may go. */
+void spool_set_done(struct spool *s, uint64_t seq);
+
+/* 0 while appends succeed; the errno of the last failed append or flush
+ * otherwise (cleared by the next success). */
+int spool_error(struct spool *s);
+
+/* Finds the segment that holds seq: 0 with its first seq, or -1. */
+int spool_segment_of(struct spool *s, uint64_t seq, uint64_t *segment);
+const char *spool_dir(const struct spool *s);
+
+#endif
