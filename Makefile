@@ -4,7 +4,7 @@ CONF ?= conf/rtwebhookd.conf
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run test check-config clean asan
+.PHONY: all build run test check-config clean asan bench
 
 all: build
 
@@ -29,6 +29,11 @@ test: build
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DRTW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+# Benchmarks (see bench/): CPU per event of the delivery path vs parsing.
+bench: build
+	$(BUILD)/delivery_cpu 200000 batch
+	$(BUILD)/delivery_cpu 200000 off
 
 clean:
 	rm -rf $(BUILD) build-asan

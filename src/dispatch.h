@@ -1,12 +1,13 @@
 /* dispatch.c: the delivery of spooled events to one handler.
  *
  * A reader thread walks the spool in seq order from the handler's saved
- * progress, takes each event from the recent-events cache (or reads and
- * parses it from disk), skips what the handler does not subscribe to and
+ * progress, takes each event from its inbox (see inbox.h) or, when it was
+ * not offered there, reads and parses it from disk, skips what the handler
+ * does not subscribe to and
  * queues the rest on per-bot lanes. `workers` threads serve the lanes:
  * OK and FAIL (dead-lettered) finish an event; RETRY puts the lane to sleep
  * with capped exponential backoff while other bots go on. Progress is saved
- * every 50 ms and whenever the handler goes idle. At most
+ * at most every 50 ms, and within 50 ms once the handler goes idle. At most
  * DISPATCH_MAX_QUEUED events are held in memory per handler: a stalled
  * handler only grows the spool. */
 #ifndef RTW_DISPATCH_H
@@ -30,6 +31,12 @@ struct dispatcher *dispatch_start(struct runtime *rt, struct handler *h);
  * memory is then left alone). */
 int dispatch_stop(struct dispatcher *d, int64_t deadline_ms);
 void dispatch_free(struct dispatcher *d);
+
+struct stored_event;
+/* Offers a just-stored event to the handler (see inbox.h). Called in seq
+ * order, under the spool's lock. */
+void dispatch_offer(struct dispatcher *d, uint64_t seq,
+		    struct stored_event *se);
 
 /* The low watermark last saved to disk: every seq <= it is done. */
 uint64_t dispatch_saved_low(struct dispatcher *d);

@@ -24,11 +24,31 @@ static void answer_duplicate(struct runtime *rt, uint64_t seq,
 		v->wait_for = seq;
 }
 
+struct publish {
+	struct runtime *rt;
+	struct stored_event *se;
+	int64_t received_ms;
+};
+
+/* Runs inside spool_append, before readers can see the record: numbers
+ * the event and offers it to every handler, so handlers that keep up
+ * take this copy instead of rereading and reparsing the record. */
+static void publish(void *arg, uint64_t seq, const struct spool_position *end)
+{
+	struct publish *p = arg;
+
+	p->se->end = *end;
+	runtime_bind_event(p->rt, p->se, seq, p->received_ms);
+	for (size_t i = 0; i < p->rt->nhandlers; i++)
+		dispatch_offer(p->rt->dispatchers[i], seq, p->se);
+}
+
 /* Appends se to the spool. Returns its seq, or 0 with the verdict set. */
 static uint64_t store(struct runtime *rt, struct stored_event *se,
 		      const char *path, const char *key_text,
 		      int64_t received_ms, struct verdict *v)
 {
+	struct publish p = {rt, se, received_ms};
 	struct spool_record rec = {
 		.received_ms = received_ms,
 		.path = path,
@@ -39,7 +59,7 @@ static uint64_t store(struct runtime *rt, struct stored_event *se,
 		.body_len = se->ev.view.body_len,
 	};
 
-	if (spool_append(rt->spool, &rec, &se->end) != 0) {
+	if (spool_append(rt->spool, &rec, publish, &p) != 0) {
 		v->status = 503;
 		v->wait_for = 0;
 		snprintf(v->reason, sizeof(v->reason),
@@ -76,15 +96,13 @@ void ingest_body(struct runtime *rt, size_t endpoint, char *body, size_t len,
 	case DEDUP_NEW:
 		break;
 	}
+	se->endpoint = endpoint;
 	seq = store(rt, se, path, key_text, received_ms, v);
 	if (seq == 0) {
 		dedup_cancel(rt->dedup, &key);
 		goto out;
 	}
 	dedup_confirm(rt->dedup, &key, seq);
-	se->endpoint = endpoint;
-	runtime_bind_event(rt, se, seq, received_ms);
-	recent_put(rt->recent, seq, se);
 	atomic_fetch_add(&rt->stats.accepted, 1);
 	if (se->ev.view.type == RTW_EVENT_UNKNOWN)
 		atomic_fetch_add(&rt->stats.unknown_type, 1);

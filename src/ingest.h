@@ -1,5 +1,5 @@
 /* ingest.c: from a received body to a stored event: parse, dedup, append
- * to the spool, publish to the recent-events cache. Protocol-free, so the
+ * to the spool, offer to the handlers' inboxes. Protocol-free, so the
  * request path can be tested and fuzzed without sockets. */
 #ifndef RTW_INGEST_H
 #define RTW_INGEST_H

@@ -20,11 +20,16 @@ struct lane {
 	struct lane *hash_next, *list_next;
 };
 
+/* Empty lanes are kept for reuse (a busy bot empties and refills its lane
+ * all the time) until there are this many, then swept. */
+#define MAX_EMPTY_LANES 256
+
 struct lanes {
 	struct lane *buckets[BUCKETS];
 	struct lane *ready_head, *ready_tail; /* FIFO: fairness among bots */
 	struct lane *sleeping;
-	size_t events;
+	struct item *spare;  /* freed items, reused without malloc */
+	size_t events, empty;
 };
 
 static size_t bucket_of(const char *bot)
@@ -58,6 +63,12 @@ void lanes_free(struct lanes *ls)
 {
 	if (ls == NULL)
 		return;
+	while (ls->spare != NULL) {
+		struct item *next = ls->spare->next;
+
+		free(ls->spare);
+		ls->spare = next;
+	}
 	for (size_t i = 0; i < BUCKETS; i++)
 		while (ls->buckets[i] != NULL) {
 			struct lane *next = ls->buckets[i]->hash_next;
@@ -74,8 +85,11 @@ static struct lane *lane_get(struct lanes *ls, const char *bot)
 	struct lane *l;
 
 	for (l = ls->buckets[b]; l != NULL; l = l->hash_next)
-		if (strcmp(l->bot, bot) == 0)
+		if (strcmp(l->bot, bot) == 0) {
+			if (l->head == NULL && !l->busy)
+				ls->empty--;
 			return l;
+		}
 	l = calloc(1, sizeof(*l));
 	if (l == NULL || (l->bot = strdup(bot)) == NULL) {
 		free(l);
@@ -86,14 +100,40 @@ static struct lane *lane_get(struct lanes *ls, const char *bot)
 	return l;
 }
 
-static void lane_remove(struct lanes *ls, struct lane *l)
+/* Frees every empty, idle lane. */
+static void sweep_empty(struct lanes *ls)
 {
-	struct lane **p = &ls->buckets[bucket_of(l->bot)];
+	for (size_t b = 0; b < BUCKETS; b++) {
+		struct lane **p = &ls->buckets[b];
 
-	while (*p != l)
-		p = &(*p)->hash_next;
-	*p = l->hash_next;
-	lane_free(l);
+		while (*p != NULL) {
+			struct lane *l = *p;
+
+			if (l->head == NULL && !l->busy && !l->listed) {
+				*p = l->hash_next;
+				lane_free(l);
+			} else {
+				p = &l->hash_next;
+			}
+		}
+	}
+	ls->empty = 0;
+}
+
+static struct item *item_new(struct lanes *ls)
+{
+	struct item *it = ls->spare;
+
+	if (it == NULL)
+		return malloc(sizeof(*it));
+	ls->spare = it->next;
+	return it;
+}
+
+static void item_free(struct lanes *ls, struct item *it)
+{
+	it->next = ls->spare;
+	ls->spare = it;
 }
 
 static void make_ready(struct lanes *ls, struct lane *l)
@@ -110,11 +150,12 @@ static void make_ready(struct lanes *ls, struct lane *l)
 int lanes_push(struct lanes *ls, struct stored_event *se)
 {
 	const char *bot = se->ev.view.bot_id ? se->ev.view.bot_id : "";
-	struct item *it = malloc(sizeof(*it));
+	struct item *it = item_new(ls);
 	struct lane *l = it != NULL ? lane_get(ls, bot) : NULL;
 
 	if (l == NULL) {
-		free(it);
+		if (it != NULL)
+			item_free(ls, it);
 		return -1;
 	}
 	it->se = se;
@@ -179,14 +220,14 @@ struct stored_event *lanes_finish(struct lanes *ls, struct lane *l)
 	l->head = it->next;
 	if (l->head == NULL)
 		l->tail = NULL;
-	free(it);
+	item_free(ls, it);
 	ls->events--;
 	l->busy = 0;
 	l->delay_ms = 0;
-	if (l->head == NULL)
-		lane_remove(ls, l);
-	else
+	if (l->head != NULL)
 		make_ready(ls, l);
+	else if (++ls->empty > MAX_EMPTY_LANES)
+		sweep_empty(ls);
 	return se;
 }
 

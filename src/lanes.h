@@ -1,7 +1,7 @@
 /* lanes.c: per-bot queues of one handler. Events of one bot wait in its
  * lane in acknowledgement order and are handed out one at a time; a lane
  * whose head event got RETRY sleeps until its backoff ends while other
- * lanes go on. Lanes exist only while they hold events. Not thread-safe:
+ * lanes go on. Empty lanes are kept for reuse, a bounded number. Not thread-safe:
  * the dispatcher's lock guards every call. */
 #ifndef RTW_LANES_H
 #define RTW_LANES_H

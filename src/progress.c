@@ -173,6 +173,11 @@ static void write_runs(const struct progress *p, FILE *f)
 	}
 }
 
+int progress_dirty(const struct progress *p)
+{
+	return p->dirty;
+}
+
 int progress_save(struct progress *p)
 {
 	FILE *f;

@@ -31,6 +31,8 @@ uint64_t progress_low(const struct progress *p);
 /* Counts every seq <= seq as done (events that left the spool unseen). */
 void progress_skip_to(struct progress *p, uint64_t seq);
 
+/* Has the state changed since it was last saved? */
+int progress_dirty(const struct progress *p);
 /* Writes the state to disk if it changed. Returns 0 or -1 (logged). */
 int progress_save(struct progress *p);
 

@@ -68,7 +68,7 @@ struct runtime *runtime_open(struct config *conf, struct errlist *errs)
 	return rt;
 }
 
-/* Spool recovery hands over every record: remember the recent ones. */
+/* Spool recovery hands over every record: remember those in the window. */
 static void restore_dedup(const struct spool_record *r, void *arg)
 {
 	struct runtime *rt = arg;
@@ -89,8 +89,7 @@ int runtime_start(struct runtime *rt)
 
 	rt->dedup = dedup_new(c->dedup_window_s * 1000,
 			      RUNTIME_DEDUP_MAX_ENTRIES);
-	rt->recent = recent_new();
-	if (rt->dedup == NULL || rt->recent == NULL) {
+	if (rt->dedup == NULL) {
 		log_warnx("out of memory");
 		return -1;
 	}
@@ -140,7 +139,6 @@ void runtime_close(struct runtime *rt)
 		return;
 	for (size_t i = 0; i < rt->nhandlers; i++)
 		handler_close(&rt->handlers[i]);
-	recent_free(rt->recent);
 	dedup_free(rt->dedup);
 	free(rt->dispatchers);
 	free(rt->handlers);

@@ -1,7 +1,6 @@
 /* runtime.c: everything a configuration brings to life: handler
  * instances, which endpoint feeds which handler, and, once started, the
- * spool, the dedup memory, the recent-events cache and one dispatcher per
- * handler. runtime_open builds the handlers whole or not at all, so that
+ * spool, the dedup memory and one dispatcher per handler. runtime_open builds the handlers whole or not at all, so that
  * -t (and a future reload) can build one aside and throw it away without
  * touching the spool. */
 #ifndef RTW_RUNTIME_H
@@ -15,7 +14,6 @@
 #include "dedup.h"
 #include "dispatch.h"
 #include "handler.h"
-#include "recent.h"
 #include "spool.h"
 #include "stored_event.h"
 
@@ -30,6 +28,7 @@ struct runtime_stats {
 	atomic_uint_fast64_t handled_ok;
 	atomic_uint_fast64_t handled_retry;
 	atomic_uint_fast64_t handled_fail;
+	atomic_uint_fast64_t reread; /* events a handler read from disk */
 };
 
 struct runtime {
@@ -39,7 +38,6 @@ struct runtime {
 	uint64_t *endpoint_targets; /* per endpoint: the handlers it feeds */
 	struct spool *spool;        /* NULL until runtime_start */
 	struct dedup *dedup;
-	struct recent *recent;
 	struct dispatcher **dispatchers;
 	struct runtime_stats stats;
 };

@@ -271,8 +271,9 @@ static int write_record(struct spool *s, struct spool_record *r,
 }
 
 int spool_append(struct spool *s, struct spool_record *r,
-		 struct spool_position *end)
+		 spool_written_fn written, void *arg)
 {
+	struct spool_position end;
 	size_t size = SPOOL_FRAME_LEN + SPOOL_FIXED_LEN + r->path_len +
 		      r->key_len + r->body_len;
 	int rc = -1;
@@ -297,9 +298,11 @@ int spool_append(struct spool *s, struct spool_record *r,
 	s->written = r->seq;
 	s->next_seq++;
 	s->error = 0;
-	*end = (struct spool_position){.segment = s->segs[s->nsegs - 1].first,
-				       .offset = s->offset,
-				       .next_seq = r->seq + 1};
+	end = (struct spool_position){.segment = s->segs[s->nsegs - 1].first,
+				     .offset = s->offset,
+				     .next_seq = r->seq + 1};
+	if (written != NULL)
+		written(arg, r->seq, &end);
 	if (s->opt.fsync == FSYNC_OFF) {
 		s->committed = s->written;
 		pthread_cond_broadcast(&s->committed_cv);

@@ -49,11 +49,17 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 /* Stops the committer after a last flush and closes everything. */
 void spool_close(struct spool *s);
 
-/* Appends r, assigning r->seq. Returns 0 with the record's end position,
- * or -1 with errno set (the spool cannot be written now: disk full, I/O
- * error, directory gone); nothing of the record remains then. */
+/* Called by spool_append with the record's seq and end position once it is
+ * written, under the spool's lock and before any reader can see the
+ * record: the place to publish in-memory copies readers should find. */
+typedef void (*spool_written_fn)(void *arg, uint64_t seq,
+				 const struct spool_position *end);
+
+/* Appends r, assigning r->seq, and calls written(arg, ...) when not NULL.
+ * Returns 0, or -1 with errno set (the spool cannot be written now: disk
+ * full, I/O error, directory gone); nothing of the record remains then. */
 int spool_append(struct spool *s, struct spool_record *r,
-		 struct spool_position *end);
+		 spool_written_fn written, void *arg);
 
 /* Calls done(arg, ok) when seq is durable (at once if it already is). */
 void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,

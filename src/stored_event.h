@@ -1,6 +1,6 @@
 /* stored_event.c: an accepted event in memory: its body, its parse and
  * where its record ends in the spool. Shared by reference between the
- * recent-events cache and the handlers' lanes; freed with the last
+ * handlers' inboxes and lanes; freed with the last
  * reference. The view is read-only once published, so handlers on several
  * threads may read it at once. */
 #ifndef RTW_STORED_EVENT_H
