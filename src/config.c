@@ -337,15 +337,22 @@ static void read_endpoint(struct reader *r, const config_setting_t *g,
 		NULL};
 	struct endpoint_reader er = {.ep = ep};
 
+	ep->file = strdup(setting_file(r, g));
 	ep->line = config_setting_source_line(g);
 	ep->signature_tolerance_s = 300;
 	check_keys(r, g, "endpoint", keys);
 	read_string(r, g, "path", &ep->path);
 	if (ep->path == NULL)
 		setting_error(r, g, "endpoint has no 'path'");
-	else if (ep->path[0] != '/' || strchr(ep->path, '?') != NULL)
-		setting_error(r, g, "endpoint path '%s' must start with '/' "
-				    "and hold no query", ep->path);
+	else if (strchr(ep->path, '?') != NULL)
+		/* Not quoted: a pasted URL carries its token after the '?'. */
+		setting_error(r, g, "endpoint path '%.*s?...' must hold no "
+				    "query string (put tokens in 'tokens')",
+			      (int)(strchr(ep->path, '?') - ep->path),
+			      ep->path);
+	else if (ep->path[0] != '/')
+		setting_error(r, g, "endpoint path '%s' must start with '/'",
+			      ep->path);
 	else if (strcmp(ep->path, "/healthz") == 0)
 		setting_error(r, g, "endpoint path '/healthz' is reserved");
 	read_secrets(r, g, &er, "tokens", "token_file", add_token);
@@ -427,6 +434,7 @@ static void read_handler(struct reader *r, const config_setting_t *g,
 					   "retry_max_ms", NULL};
 	config_setting_t *cfg;
 
+	h->file = strdup(setting_file(r, g));
 	h->line = config_setting_source_line(g);
 	h->workers = 1;
 	h->retry_first_ms = 100;
@@ -521,18 +529,18 @@ static void check_references(struct reader *r, struct config *c)
 		errlist_add(r->errs, r->file, 0,
 			    "no endpoints: add one to 'endpoints'");
 	if (c->nhandlers > CONFIG_MAX_HANDLERS)
-		errlist_add(r->errs, r->file, c->handlers[0].line,
+		errlist_add(r->errs, c->handlers[0].file, c->handlers[0].line,
 			    "at most %d handlers are supported",
 			    CONFIG_MAX_HANDLERS);
 	for (size_t i = 0; i < c->nhandlers; i++) {
 		struct handler_conf *h = &c->handlers[i];
 
 		if (h->name != NULL && config_handler_index(c, h->name) != (int)i)
-			errlist_add(r->errs, r->file, h->line,
+			errlist_add(r->errs, h->file, h->line,
 				    "duplicate handler name '%s'", h->name);
 		for (size_t k = 0; k < h->events.count; k++)
 			if (h->events.items[k][0] == '\0')
-				errlist_add(r->errs, r->file, h->line,
+				errlist_add(r->errs, h->file, h->line,
 					    "empty pattern in 'events'");
 	}
 	for (size_t i = 0; i < c->nendpoints; i++) {
@@ -541,12 +549,12 @@ static void check_references(struct reader *r, struct config *c)
 		for (size_t k = 0; k < i && ep->path != NULL; k++)
 			if (c->endpoints[k].path != NULL &&
 			    strcmp(c->endpoints[k].path, ep->path) == 0)
-				errlist_add(r->errs, r->file, ep->line,
+				errlist_add(r->errs, ep->file, ep->line,
 					    "duplicate endpoint path '%s'",
 					    ep->path);
 		for (size_t k = 0; k < ep->handlers.count; k++)
 			if (config_handler_index(c, ep->handlers.items[k]) < 0)
-				errlist_add(r->errs, r->file, ep->line,
+				errlist_add(r->errs, ep->file, ep->line,
 					    "endpoint '%s' names unknown "
 					    "handler '%s'",
 					    ep->path ? ep->path : "?",
@@ -643,6 +651,7 @@ void config_free(struct config *c)
 		struct endpoint_conf *ep = &c->endpoints[i];
 
 		free(ep->path);
+		free(ep->file);
 		secret_wipe(ep->tokens, ep->ntokens * sizeof(*ep->tokens));
 		free(ep->tokens);
 		for (size_t k = 0; k < ep->nsigning_keys; k++)
@@ -653,6 +662,7 @@ void config_free(struct config *c)
 	for (size_t i = 0; i < c->nhandlers; i++) {
 		free(c->handlers[i].name);
 		free(c->handlers[i].module);
+		free(c->handlers[i].file);
 		string_list_free(&c->handlers[i].events);
 		json_decref(c->handlers[i].config);
 	}

@@ -31,6 +31,7 @@ struct endpoint_conf {
 	int64_t signature_tolerance_s;
 	/* Names of the handlers this endpoint feeds; count 0 means all. */
 	struct string_list handlers;
+	char *file; /* where it is defined (an @include may differ) */
 	int line;
 };
 
@@ -42,6 +43,7 @@ struct handler_conf {
 	int64_t workers;           /* threads serving its lanes */
 	int64_t retry_first_ms;    /* first RETRY backoff, doubling ... */
 	int64_t retry_max_ms;      /* ... up to this */
+	char *file;                /* where it is defined */
 	int line;
 };
 

@@ -12,6 +12,8 @@
 #include "log.h"
 
 static void host_log(const struct rtw_host *host, enum rtw_log_level level,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void host_log(const struct rtw_host *host, enum rtw_log_level level,
 		     const char *fmt, ...)
 {
 	char prefix[96];
@@ -54,13 +56,13 @@ int handler_open(struct handler *h, const struct handler_conf *conf,
 	h->conf = conf;
 	h->index = index;
 	if (module_open(&h->module, conf->module, why, sizeof(why)) != 0) {
-		errlist_add(errs, config->file, conf->line, "handler '%s': %s",
+		errlist_add(errs, conf->file, conf->line, "handler '%s': %s",
 			    conf->name, why);
 		return -1;
 	}
 	if (conf->workers > 1 &&
 	    !(h->module.desc->flags & RTW_HANDLER_THREAD_SAFE)) {
-		errlist_add(errs, config->file, conf->line,
+		errlist_add(errs, conf->file, conf->line,
 			    "handler '%s': module %s is not thread-safe, so "
 			    "'workers' must be 1",
 			    conf->name, conf->module);
@@ -72,7 +74,7 @@ int handler_open(struct handler *h, const struct handler_conf *conf,
 		goto fail;
 	}
 	if (make_dirs(h->state_dir) != 0) {
-		errlist_add(errs, config->file, conf->line,
+		errlist_add(errs, conf->file, conf->line,
 			    "handler '%s': cannot create %s: %s", conf->name,
 			    h->state_dir, strerror(errno));
 		goto fail;
@@ -87,7 +89,7 @@ int handler_open(struct handler *h, const struct handler_conf *conf,
 	};
 	if (h->module.desc->init(&h->host, conf->config, &h->state, &err) !=
 	    0) {
-		errlist_add(errs, config->file, conf->line,
+		errlist_add(errs, conf->file, conf->line,
 			    "handler '%s' (module %s): init failed: %s",
 			    conf->name, conf->module,
 			    err.message[0] ? err.message : "no reason given");

@@ -7,6 +7,7 @@
  * complete, the signature is verified and the body goes to ingest. */
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +78,9 @@ static void client_address(struct MHD_Connection *c, char *buf, size_t len)
 			  (socklen_t)len);
 }
 
-/* Queues a text/plain response. `url` is the path only: libmicrohttpd
- * passes it without the query string, so no token reaches the log. */
+/* Queues a text/plain response and logs rejections. `url` is the path
+ * only (libmicrohttpd passes it without the query string); a query that
+ * arrived percent-encoded is redacted before logging all the same. */
 static enum MHD_Result respond(struct MHD_Connection *c, const char *method,
 			       const char *url, int status, const char *text,
 			       const char *reason)
@@ -102,9 +104,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, const char *method,
 	ret = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	if (status >= 400) {
+		char path[256];
+
+		/* The path arrives decoded: "%3Ftoken=..." became "?token=". */
+		log_redact_queries(path, sizeof(path), url);
 		client_address(c, addr, sizeof(addr));
 		log_msg(status >= 500 ? RTW_LOG_WARNING : RTW_LOG_NOTICE,
-			"rejected %d %s %s from %s: %s", status, method, url,
+			"rejected %d %s %s from %s: %s", status, method, path,
 			addr, reason);
 	}
 	return ret;
@@ -317,7 +323,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	if (req == NULL)
 		return begin_request(s, c, url, method, con_cls);
-	switch (req->state) {
+	switch ((enum request_state)atomic_load(&req->state)) {
 	case REQUEST_READING:
 		break;
 	case REQUEST_FLUSHED:
@@ -348,6 +354,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* libmicrohttpd's own messages can quote a request line: redact queries. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char raw[1024], clean[1024];

@@ -40,9 +40,12 @@ int request_parse_content_length(const char *value, uint64_t *len)
 	if (*value == '\0')
 		return -1;
 	for (; *value != '\0'; value++) {
-		if (!isdigit((unsigned char)*value) || v > UINT64_MAX / 10 - 1)
+		uint64_t digit = (uint64_t)(*value - '0');
+
+		if (!isdigit((unsigned char)*value) ||
+		    v > (UINT64_MAX - digit) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(*value - '0');
+		v = v * 10 + digit;
 	}
 	*len = v;
 	return 0;

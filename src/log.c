@@ -39,7 +39,8 @@ void log_vmsg(enum rtw_log_level level, const char *prefix, const char *fmt,
 	char line[2048];
 	int n = 0;
 
-	if (level == RTW_LOG_DEBUG && !log_verbose)
+	if ((level == RTW_LOG_DEBUG && log_verbose < 1) ||
+	    (level > RTW_LOG_ERR && log_verbose < 0))
 		return;
 	if (log_journal)
 		n = snprintf(line, sizeof(line), "<%d>", (int)level);

@@ -9,6 +9,7 @@
 
 #include "rtwebhookd/handler.h"
 
+/* verbose: 1 adds debug messages, 0 is normal, -1 keeps errors only. */
 void log_init(int verbose);
 void log_vmsg(enum rtw_log_level level, const char *prefix, const char *fmt,
 	      va_list ap) __attribute__((format(printf, 3, 0)));

@@ -78,17 +78,30 @@ static void restore_dedup(const struct spool_record *r, void *arg)
 	dedup_restore(rt->dedup, &key, r->seq, r->received_ms, now_ms());
 }
 
+/* The dedup window also serves as replay protection for signed events: a
+ * replayed signature is accepted for signature_tolerance_s, so the
+ * window is never shorter than that. */
+static int64_t dedup_window_ms(const struct config *c)
+{
+	int64_t window = c->dedup_window_s;
+
+	for (size_t i = 0; i < c->nendpoints; i++)
+		if (c->endpoints[i].nsigning_keys > 0 &&
+		    c->endpoints[i].signature_tolerance_s > window)
+			window = c->endpoints[i].signature_tolerance_s;
+	return window * 1000;
+}
+
 int runtime_start(struct runtime *rt)
 {
 	const struct config *c = rt->conf;
 	struct spool_options o = {.dir = c->spool_dir,
 				  .fsync = c->fsync,
 				  .segment_bytes = (uint64_t)c->segment_bytes,
-				  .retain_ms = c->dedup_window_s * 1000};
+				  .retain_ms = dedup_window_ms(c)};
 	char why[512];
 
-	rt->dedup = dedup_new(c->dedup_window_s * 1000,
-			      RUNTIME_DEDUP_MAX_ENTRIES);
+	rt->dedup = dedup_new(dedup_window_ms(c), RUNTIME_DEDUP_MAX_ENTRIES);
 	if (rt->dedup == NULL) {
 		log_warnx("out of memory");
 		return -1;

@@ -37,6 +37,25 @@ int secret_token_matches(const struct token_digest *tokens, size_t ntokens,
 	return matched;
 }
 
+/* Strict: the standard alphabet, a length that is a multiple of four,
+ * '=' only as the last one or two characters (EVP_DecodeBlock alone
+ * accepts "====" and stray spaces, and then decodes a wrong key). */
+static int is_padded_base64(const char *text, size_t len)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t pad = 0;
+
+	if (len < 4 || len % 4 != 0 || len > 4096)
+		return 0;
+	while (pad < 2 && text[len - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < len - pad; i++)
+		if (strchr(alphabet, text[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 int secret_signing_key_decode(const char *text, struct signing_key *key,
 			      char *why, size_t whylen)
 {
@@ -47,7 +66,7 @@ int secret_signing_key_decode(const char *text, struct signing_key *key,
 	if (strncmp(text, "whsec_", 6) == 0)
 		text += 6;
 	len = strlen(text);
-	if (len == 0 || len % 4 != 0 || len > 4096) {
+	if (!is_padded_base64(text, len)) {
 		snprintf(why, whylen, "signing secret is not whsec_ followed "
 				      "by padded base64");
 		return -1;

@@ -108,7 +108,9 @@ static int collect_seqs(struct jsonl *j, const char *buf, size_t len)
 		}
 		p = nl + 1;
 	}
-	qsort(j->written, j->nwritten, sizeof(*j->written), compare_seq);
+	if (j->nwritten > 1)
+		qsort(j->written, j->nwritten, sizeof(*j->written),
+		      compare_seq);
 	return 0;
 }
 
