@@ -71,6 +71,7 @@ int handler_open(struct handler *h, const struct handler_conf *conf,
 	if (asprintf(&h->state_dir, "%s/handlers/%s", config->spool_dir,
 		     conf->name) < 0) {
 		h->state_dir = NULL;
+		errlist_add(errs, conf->file, conf->line, "out of memory");
 		goto fail;
 	}
 	if (make_dirs(h->state_dir) != 0) {

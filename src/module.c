@@ -23,11 +23,15 @@ const char *module_dir(void)
 		return env;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
+		char build[PATH_MAX];
+
 		exe[n] = '\0';
 		slash = strrchr(exe, '/');
-		if (slash != NULL) {
+		/* /proc/self/exe is resolved: resolve the build dir too, in
+		 * case it was reached through a symbolic link. */
+		if (slash != NULL && realpath(RTW_BUILD_DIR, build) != NULL) {
 			*slash = '\0';
-			if (strcmp(exe, RTW_BUILD_DIR) == 0)
+			if (strcmp(exe, build) == 0)
 				return RTW_BUILD_MODULE_DIR;
 		}
 	}
@@ -85,7 +89,8 @@ int module_open(struct module *m, const char *name, char *why, size_t whylen)
 
 	memset(m, 0, sizeof(*m));
 	if (resolve(name, path, sizeof(path)) != 0) {
-		snprintf(why, whylen, "module name '%s' is too long", name);
+		snprintf(why, whylen, "module name is too long (%zu bytes)",
+			 strlen(name));
 		return -1;
 	}
 	if (access(path, F_OK) != 0) {

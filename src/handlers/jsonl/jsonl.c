@@ -65,7 +65,13 @@ static int open_output(struct jsonl *j, struct rtw_error *err)
 	struct stat st;
 
 	if (strcmp(j->path, "-") == 0) {
+		/* Standard output may be a file that held output before:
+		 * a partial line is cut back to the size found here, never
+		 * further; a pipe or terminal is never cut. */
 		j->fd = STDOUT_FILENO;
+		j->end = fstat(j->fd, &st) == 0 && S_ISREG(st.st_mode)
+				 ? st.st_size
+				 : -1;
 		return 0;
 	}
 	j->fd = open(j->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
