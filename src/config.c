@@ -8,15 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <libconfig.h>
 
 #include "config.h"
+#include "log.h"
 
 /* The context every reader passes along: where errors go. */
 struct reader {
 	const char *file;
 	struct errlist *errs;
+	int inline_secrets; /* the file itself holds tokens or secrets */
 };
+
+/* Secrets in a file every user can read are not secret: say so. */
+static void warn_if_world_readable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+		log_warnx("%s holds secrets and is readable by every user "
+			  "(chmod o-r %s)",
+			  path, path);
+}
 
 static const char *setting_file(const struct reader *r,
 				const config_setting_t *s)
@@ -162,6 +177,29 @@ static config_setting_t *read_string_list(struct reader *r,
 	return s;
 }
 
+/* Reads a list of CIDR ranges ("10.0.0.0/8", "::1"). */
+static void read_cidrs(struct reader *r, const config_setting_t *group,
+		       const char *key, struct cidr **out, size_t *count)
+{
+	struct string_list l = {0};
+	config_setting_t *s = read_string_list(r, group, key, &l);
+
+	if (s != NULL && l.count > 0) {
+		*out = calloc(l.count, sizeof(**out));
+		if (*out == NULL)
+			setting_error(r, s, "out of memory");
+	}
+	for (size_t i = 0; *out != NULL && i < l.count; i++) {
+		if (cidr_parse(l.items[i], &(*out)[*count]) == 0)
+			(*count)++;
+		else
+			setting_error(r, s, "'%s': '%s' is not an address or "
+					    "CIDR range",
+				      key, l.items[i]);
+	}
+	string_list_free(&l);
+}
+
 static config_setting_t *group_member(struct reader *r,
 				      const config_setting_t *parent,
 				      const char *key,
@@ -191,9 +229,12 @@ static void read_listen(struct reader *r, const config_setting_t *root,
 static void read_limits(struct reader *r, const config_setting_t *root,
 			struct config *c)
 {
-	static const char *const keys[] = {"max_body_bytes", "max_connections",
-					   "timeout_s", "shutdown_timeout_s",
-					   NULL};
+	static const char *const keys[] = {
+		"max_body_bytes",	    "max_connections",
+		"max_connections_per_client", "max_header_bytes",
+		"timeout_s",		    "request_timeout_s",
+		"shutdown_timeout_s",	    "auth_failures_per_minute",
+		NULL};
 	config_setting_t *g = group_member(r, root, "limits", keys);
 
 	if (g == NULL)
@@ -201,8 +242,15 @@ static void read_limits(struct reader *r, const config_setting_t *root,
 	read_int(r, g, "max_body_bytes", &c->max_body_bytes, 64,
 		 64 * 1024 * 1024);
 	read_int(r, g, "max_connections", &c->max_connections, 1, 65536);
+	read_int(r, g, "max_connections_per_client",
+		 &c->max_connections_per_client, 0, 65536);
+	read_int(r, g, "max_header_bytes", &c->max_header_bytes, 1024,
+		 1024 * 1024);
 	read_int(r, g, "timeout_s", &c->timeout_s, 1, 3600);
+	read_int(r, g, "request_timeout_s", &c->request_timeout_s, 1, 3600);
 	read_int(r, g, "shutdown_timeout_s", &c->shutdown_timeout_s, 1, 3600);
+	read_int(r, g, "auth_failures_per_minute",
+		 &c->auth_failures_per_minute, 0, 1000000);
 }
 
 static void read_spool(struct reader *r, const config_setting_t *root,
@@ -297,6 +345,7 @@ static void read_secrets(struct reader *r, const config_setting_t *g,
 	config_setting_t *s = read_string_list(r, g, list_key, &values);
 	char *file = NULL;
 
+	r->inline_secrets |= s != NULL && values.count > 0;
 	for (size_t i = 0; s != NULL && i < values.count; i++) {
 		er->why[0] = '\0';
 		if (values.items[i][0] == '\0')
@@ -319,11 +368,15 @@ static void read_secrets(struct reader *r, const config_setting_t *g,
 	if (file != NULL) {
 		config_setting_t *fs = config_setting_get_member(g, file_key);
 
-		if (secret_read_file(file, setting_file(r, fs),
-				     config_setting_source_line(fs), r->errs,
-				     add, er) == 0)
+		int n = secret_read_file(file, setting_file(r, fs),
+					 config_setting_source_line(fs),
+					 r->errs, add, er);
+
+		if (n == 0)
 			setting_error(r, fs, "'%s' %s holds no secret",
 				      file_key, file);
+		else if (n > 0 && getenv("CREDENTIALS_DIRECTORY") == NULL)
+			warn_if_world_readable(file);
 	}
 	free(file);
 }
@@ -334,7 +387,7 @@ static void read_endpoint(struct reader *r, const config_setting_t *g,
 	static const char *const keys[] = {
 		"path", "tokens", "token_file", "signing_secrets",
 		"signing_secret_file", "signature_tolerance_s", "handlers",
-		NULL};
+		"allow_from", NULL};
 	struct endpoint_reader er = {.ep = ep};
 
 	ep->file = strdup(setting_file(r, g));
@@ -361,6 +414,7 @@ static void read_endpoint(struct reader *r, const config_setting_t *g,
 	read_int(r, g, "signature_tolerance_s", &ep->signature_tolerance_s, 1,
 		 86400);
 	read_string_list(r, g, "handlers", &ep->handlers);
+	read_cidrs(r, g, "allow_from", &ep->allow_from, &ep->nallow_from);
 	if (ep->ntokens == 0 && ep->nsigning_keys == 0)
 		setting_error(r, g, "endpoint '%s' has neither tokens nor "
 				    "signing secrets: refusing to accept "
@@ -573,7 +627,10 @@ static struct config *config_defaults(const char *file)
 	c->listen_port = 8080;
 	c->max_body_bytes = 1024 * 1024;
 	c->max_connections = 1024;
+	c->max_header_bytes = 16 * 1024;
 	c->timeout_s = 10;
+	c->request_timeout_s = 30;
+	c->auth_failures_per_minute = 60;
 	c->shutdown_timeout_s = 10;
 	c->spool_dir = strdup("/var/lib/rtwebhookd/spool");
 	c->fsync = FSYNC_BATCH;
@@ -590,11 +647,14 @@ static struct config *config_defaults(const char *file)
 static void read_root(struct reader *r, const config_setting_t *root,
 		      struct config *c)
 {
-	static const char *const keys[] = {"listen", "limits", "spool",
-					   "dedup", "endpoints", "handlers",
-					   NULL};
+	static const char *const keys[] = {"listen",    "limits",
+					   "spool",     "dedup",
+					   "endpoints", "handlers",
+					   "trusted_proxies", NULL};
 
 	check_keys(r, root, "the top level", keys);
+	read_cidrs(r, root, "trusted_proxies", &c->trusted_proxies,
+		   &c->ntrusted_proxies);
 	read_listen(r, root, c);
 	read_limits(r, root, c);
 	read_spool(r, root, c);
@@ -633,6 +693,8 @@ struct config *config_load(const char *file, struct errlist *errs)
 				    config_error_text(&cf));
 	} else {
 		read_root(&r, config_root_setting(&cf), c);
+		if (r.inline_secrets)
+			warn_if_world_readable(file);
 	}
 	config_destroy(&cf);
 	free(dir_copy);
@@ -652,6 +714,7 @@ void config_free(struct config *c)
 
 		free(ep->path);
 		free(ep->file);
+		free(ep->allow_from);
 		secret_wipe(ep->tokens, ep->ntokens * sizeof(*ep->tokens));
 		free(ep->tokens);
 		for (size_t k = 0; k < ep->nsigning_keys; k++)
@@ -668,6 +731,7 @@ void config_free(struct config *c)
 	}
 	free(c->endpoints);
 	free(c->handlers);
+	free(c->trusted_proxies);
 	free(c->file);
 	free(c->listen_address);
 	free(c->spool_dir);

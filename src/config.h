@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "errlist.h"
+#include "netaddr.h"
 #include "secret.h"
 
 #define CONFIG_MAX_HANDLERS 64 /* handler sets are 64-bit masks */
@@ -31,6 +32,8 @@ struct endpoint_conf {
 	int64_t signature_tolerance_s;
 	/* Names of the handlers this endpoint feeds; count 0 means all. */
 	struct string_list handlers;
+	struct cidr *allow_from; /* count 0: any client */
+	size_t nallow_from;
 	char *file; /* where it is defined (an @include may differ) */
 	int line;
 };
@@ -53,12 +56,18 @@ struct config {
 	int64_t listen_port;
 	int64_t max_body_bytes;
 	int64_t max_connections;
+	int64_t max_connections_per_client;
+	int64_t max_header_bytes;
 	int64_t timeout_s;
+	int64_t request_timeout_s;
+	int64_t auth_failures_per_minute;
 	int64_t shutdown_timeout_s;
 	char *spool_dir;
 	enum fsync_mode fsync;
 	int64_t segment_bytes;
 	int64_t dedup_window_s;
+	struct cidr *trusted_proxies;
+	size_t ntrusted_proxies;
 	struct endpoint_conf *endpoints;
 	size_t nendpoints;
 	struct handler_conf *handlers;

@@ -16,16 +16,18 @@
 
 #include <microhttpd.h>
 
+#include "authlimit.h"
 #include "http.h"
 #include "http_request.h"
 #include "ingest.h"
 #include "log.h"
+#include "netaddr.h"
 #include "runtime.h"
+#include "watchdog.h"
 
 /* A small fixed pool: epoll multiplexes every connection, so a slow client
  * costs a file descriptor, not a thread. */
 #define HTTP_THREADS 4
-#define HTTP_HEADER_MEMORY (32 * 1024)
 /* A streamed body past this many times the cap is not read to its end:
  * the connection is dropped instead of answered. */
 #define HTTP_DISCARD_FACTOR 4
@@ -33,6 +35,8 @@
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct runtime *rt;
+	struct authlimit *authlimit;
+	struct watchdog *watchdog;
 	int port;
 };
 
@@ -52,6 +56,8 @@ struct request {
 	size_t len, cap;
 	uint64_t discarded; /* bytes past the cap, not stored */
 	int64_t received_ms;
+	struct netaddr client;
+	struct watched *watched; /* the connection's watchdog entry */
 };
 
 static int64_t now_ms(void)
@@ -62,28 +68,38 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void client_address(struct MHD_Connection *c, char *buf, size_t len)
+static const char *header(struct MHD_Connection *c, const char *name)
 {
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* Who the request is from: the peer, or the client a trusted proxy names. */
+static void request_client(const struct http_server *s,
+			   struct MHD_Connection *c, struct netaddr *client)
+{
+	const struct config *conf = s->rt->conf;
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	struct netaddr peer;
 
-	snprintf(buf, len, "?");
-	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  buf, (socklen_t)len);
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
-			  (socklen_t)len);
+	if (ci == NULL || netaddr_from_sockaddr(ci->client_addr, &peer) != 0)
+		memset(&peer, 0, sizeof(peer));
+	if (conf->ntrusted_proxies == 0) {
+		*client = peer;
+		return;
+	}
+	netaddr_client(&peer, conf->trusted_proxies, conf->ntrusted_proxies,
+		       header(c, "X-Forwarded-For"), header(c, "X-Real-IP"),
+		       client);
 }
 
 /* Queues a text/plain response and logs rejections. `url` is the path
  * only (libmicrohttpd passes it without the query string); a query that
  * arrived percent-encoded is redacted before logging all the same. */
-static enum MHD_Result respond(struct MHD_Connection *c, const char *method,
-			       const char *url, int status, const char *text,
-			       const char *reason)
+static enum MHD_Result respond(struct MHD_Connection *c,
+			       const struct netaddr *client,
+			       const char *method, const char *url, int status,
+			       const char *text, const char *reason)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
@@ -108,64 +124,99 @@ static enum MHD_Result respond(struct MHD_Connection *c, const char *method,
 
 		/* The path arrives decoded: "%3Ftoken=..." became "?token=". */
 		log_redact_queries(path, sizeof(path), url);
-		client_address(c, addr, sizeof(addr));
 		log_msg(status >= 500 ? RTW_LOG_WARNING : RTW_LOG_NOTICE,
 			"rejected %d %s %s from %s: %s", status, method, path,
-			addr, reason);
+			netaddr_format(client, addr, sizeof(addr)), reason);
 	}
 	return ret;
 }
 
-static enum MHD_Result reject(struct MHD_Connection *c, const char *method,
+static enum MHD_Result reject(struct MHD_Connection *c,
+			      const struct netaddr *client, const char *method,
 			      const char *url, int status, const char *reason)
 {
 	char text[320];
 
 	snprintf(text, sizeof(text), "%d %s\n", status, reason);
-	return respond(c, method, url, status, text, reason);
-}
-
-static const char *header(struct MHD_Connection *c, const char *name)
-{
-	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+	return respond(c, client, method, url, status, text, reason);
 }
 
 /* 200 while events can be stored: the last append or flush worked. */
 static enum MHD_Result serve_health(struct http_server *s,
 				    struct MHD_Connection *c,
+				    const struct netaddr *client,
 				    const char *method, const char *url)
 {
 	int err;
 
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reject(c, method, url, MHD_HTTP_METHOD_NOT_ALLOWED,
-			      "method not allowed");
+		return reject(c, client, method, url,
+			      MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	err = spool_error(s->rt->spool);
 	if (err != 0)
-		return reject(c, method, url, MHD_HTTP_SERVICE_UNAVAILABLE,
-			      strerror(err));
-	return respond(c, method, url, MHD_HTTP_OK, "ok\n", NULL);
+		return reject(c, client, method, url,
+			      MHD_HTTP_SERVICE_UNAVAILABLE, strerror(err));
+	return respond(c, client, method, url, MHD_HTTP_OK, "ok\n", NULL);
+}
+
+/* Authentication by token, under the failed-authentication limit: a
+ * client past it gets 429 before anything is read, unless it presents a
+ * valid token. Returns 0 or the status to answer. */
+static int check_token(struct http_server *s, struct MHD_Connection *c,
+		       const struct endpoint_conf *ep,
+		       const struct netaddr *client, int64_t now, char *why,
+		       size_t whylen)
+{
+	const char *token =
+		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+	int token_ok = request_check_token(ep, token, why, whylen) == 0;
+
+	if ((!token_ok || ep->ntokens == 0) &&
+	    authlimit_blocked(s->authlimit, client, now)) {
+		snprintf(why, whylen, "too many failed authentications");
+		return MHD_HTTP_TOO_MANY_REQUESTS;
+	}
+	if (token_ok)
+		return 0;
+	if (authlimit_fail(s->authlimit, client, now)) {
+		char addr[INET6_ADDRSTRLEN];
+
+		log_msg(RTW_LOG_WARNING, "%s passed %lld failed "
+					 "authentications in a minute: "
+					 "answering it 429 until the minute "
+					 "ends",
+			netaddr_format(client, addr, sizeof(addr)),
+			(long long)s->rt->conf->auth_failures_per_minute);
+	}
+	return MHD_HTTP_UNAUTHORIZED;
 }
 
 /* The header phase. Returns the status to answer now, or 0 to read the
  * body; why gets the reason. */
 static int check_headers(struct http_server *s, struct MHD_Connection *c,
-			 int endpoint, const char *method, char *why,
-			 size_t whylen, size_t *expect_len)
+			 const struct request *req, const char *method,
+			 char *why, size_t whylen, size_t *expect_len)
 {
-	const struct endpoint_conf *ep = &s->rt->conf->endpoints[endpoint];
+	const struct endpoint_conf *ep = &s->rt->conf->endpoints[req->endpoint];
 	const char *ctype = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *clen = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	uint64_t declared = 0;
+	int status;
 
 	if (strcmp(method, "POST") != 0) {
 		snprintf(why, whylen, "method not allowed");
 		return MHD_HTTP_METHOD_NOT_ALLOWED;
 	}
-	if (request_check_token(ep, MHD_lookup_connection_value(
-					    c, MHD_GET_ARGUMENT_KIND, "token"),
-				why, whylen) != 0)
-		return MHD_HTTP_UNAUTHORIZED;
+	if (ep->nallow_from > 0 &&
+	    !cidr_list_contains(ep->allow_from, ep->nallow_from,
+				&req->client)) {
+		snprintf(why, whylen, "client not in allow_from");
+		return MHD_HTTP_FORBIDDEN;
+	}
+	status = check_token(s, c, ep, &req->client, req->received_ms, why,
+			     whylen);
+	if (status != 0)
+		return status;
 	if (ctype != NULL && !request_content_type_is_json(ctype)) {
 		snprintf(why, whylen, "Content-Type is not JSON");
 		return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
@@ -187,15 +238,17 @@ static enum MHD_Result begin_request(struct http_server *s,
 				     const char *method, void **con_cls)
 {
 	struct request *req;
+	struct netaddr client;
 	char why[256];
 	size_t expect_len = 0;
 	int endpoint, status;
 
+	request_client(s, c, &client);
 	if (strcmp(url, "/healthz") == 0)
-		return serve_health(s, c, method, url);
+		return serve_health(s, c, &client, method, url);
 	endpoint = request_find_endpoint(s->rt->conf, url);
 	if (endpoint < 0)
-		return reject(c, method, url, MHD_HTTP_NOT_FOUND,
+		return reject(c, &client, method, url, MHD_HTTP_NOT_FOUND,
 			      "no endpoint at this path");
 	req = calloc(1, sizeof(*req));
 	if (req == NULL)
@@ -203,12 +256,13 @@ static enum MHD_Result begin_request(struct http_server *s,
 	*con_cls = req;
 	req->conn = c;
 	req->endpoint = endpoint;
+	req->client = client;
 	req->received_ms = now_ms();
-	status = check_headers(s, c, endpoint, method, why, sizeof(why),
+	status = check_headers(s, c, req, method, why, sizeof(why),
 			       &expect_len);
 	if (status != 0) {
 		req->state = REQUEST_ANSWERED;
-		return reject(c, method, url, status, why);
+		return reject(c, &client, method, url, status, why);
 	}
 	/* One allocation for a declared length (always within the cap). */
 	req->cap = expect_len > 0 ? expect_len : 4096;
@@ -268,15 +322,28 @@ static void on_flushed(void *arg, int ok)
 	MHD_resume_connection(req->conn);
 }
 
-static enum MHD_Result answer_flushed(struct MHD_Connection *c,
+static enum MHD_Result answer_flushed(struct http_server *s,
+				      struct MHD_Connection *c,
 				      const char *method, const char *url,
 				      struct request *req)
 {
 	req->state = REQUEST_ANSWERED;
+	watchdog_park(s->watchdog, req->watched, 0);
 	if (!req->commit_ok)
-		return reject(c, method, url, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return reject(c, &req->client, method, url,
+			      MHD_HTTP_SERVICE_UNAVAILABLE,
 			      "the spool could not flush the event");
-	return respond(c, method, url, MHD_HTTP_OK, "ok\n", NULL);
+	return respond(c, &req->client, method, url, MHD_HTTP_OK, "ok\n",
+		       NULL);
+}
+
+/* The watchdog entry of the connection, set when it opened. */
+static struct watched *watched_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result finish_request(struct http_server *s,
@@ -291,23 +358,31 @@ static enum MHD_Result finish_request(struct http_server *s,
 
 	req->state = REQUEST_ANSWERED;
 	if (req->discarded > 0)
-		return reject(c, method, url, MHD_HTTP_CONTENT_TOO_LARGE,
+		return reject(c, &req->client, method, url,
+			      MHD_HTTP_CONTENT_TOO_LARGE,
 			      "body exceeds max_body_bytes");
 	signature_headers(c, &sh);
 	if (request_check_signature(ep, &sh, req->body, req->len,
 				    req->received_ms / 1000, why,
-				    sizeof(why)) != 0)
-		return reject(c, method, url, MHD_HTTP_UNAUTHORIZED, why);
+				    sizeof(why)) != 0) {
+		authlimit_fail(s->authlimit, &req->client, req->received_ms);
+		return reject(c, &req->client, method, url,
+			      MHD_HTTP_UNAUTHORIZED, why);
+	}
 	ingest_body(s->rt, (size_t)req->endpoint, req->body, req->len, sh.id,
 		    req->received_ms, &v);
 	req->body = NULL; /* ingest owns it now */
 	if (v.status != MHD_HTTP_OK)
-		return reject(c, method, url, v.status, v.reason);
+		return reject(c, &req->client, method, url, v.status,
+			      v.reason);
 	if (v.wait_for == 0)
-		return respond(c, method, url, MHD_HTTP_OK, "ok\n", NULL);
+		return respond(c, &req->client, method, url, MHD_HTTP_OK,
+			       "ok\n", NULL);
 	/* Never block an HTTP thread on a flush: park the connection until
 	 * the group commit that covers the event is done. */
 	req->state = REQUEST_WAITING;
+	req->watched = watched_of(c);
+	watchdog_park(s->watchdog, req->watched, 1);
 	MHD_suspend_connection(c);
 	spool_on_commit(s->rt->spool, v.wait_for, on_flushed, req);
 	return MHD_YES;
@@ -327,7 +402,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	case REQUEST_READING:
 		break;
 	case REQUEST_FLUSHED:
-		return answer_flushed(c, method, url, req);
+		return answer_flushed(s, c, method, url, req);
 	case REQUEST_WAITING:
 	case REQUEST_ANSWERED:
 		return MHD_YES;
@@ -344,6 +419,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *s = cls;
 	struct request *req = *con_cls;
 
 	if (req != NULL) {
@@ -351,6 +427,27 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		free(req);
 	}
 	*con_cls = NULL;
+	watchdog_renew(s->watchdog, watched_of(c));
+}
+
+/* Every connection gets a watchdog deadline while it is open. */
+static void on_connection(void *cls, struct MHD_Connection *c,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context =
+			ci != NULL ? watchdog_add(s->watchdog, ci->connect_fd)
+				   : NULL;
+	} else {
+		watchdog_remove(s->watchdog, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 /* libmicrohttpd's own messages can quote a request line: redact queries. */
@@ -398,12 +495,17 @@ struct http_server *http_start(struct runtime *rt)
 	if (s == NULL)
 		return NULL;
 	s->rt = rt;
+	s->authlimit = authlimit_new((unsigned)conf->auth_failures_per_minute);
+	s->watchdog = watchdog_start(conf->request_timeout_s * 1000);
+	if (s->authlimit == NULL || s->watchdog == NULL) {
+		log_warnx("out of memory");
+		goto fail;
+	}
 	if (resolve_listen(conf->listen_address, (int)conf->listen_port,
 			   &ss) != 0) {
 		log_warnx("listen.address '%s' is not a numeric address",
 			  conf->listen_address);
-		free(s);
-		return NULL;
+		goto fail;
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -414,18 +516,28 @@ struct http_server *http_start(struct runtime *rt)
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEADER_MEMORY,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)conf->max_connections_per_client,
+		/* Headers live in the connection's memory pool: its size is
+		 * the header limit (431 past it). */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)conf->max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		log_warnx("cannot listen on %s port %lld (in use, or not "
 			  "permitted?)",
 			  conf->listen_address, (long long)conf->listen_port);
-		free(s);
-		return NULL;
+		goto fail;
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info != NULL ? info->port : (int)conf->listen_port;
 	return s;
+fail:
+	watchdog_stop(s->watchdog);
+	authlimit_free(s->authlimit);
+	free(s);
+	return NULL;
 }
 
 int http_port(const struct http_server *s)
@@ -455,5 +567,7 @@ void http_stop(struct http_server *s, int timeout_s)
 	while (open_connections(s) > 0 && now_ms() < deadline)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
+	watchdog_stop(s->watchdog);
+	authlimit_free(s->authlimit);
 	free(s);
 }

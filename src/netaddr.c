@@ -1,0 +1,160 @@
+/* Addresses, CIDR ranges and forwarded-for headers. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netaddr.h"
+
+static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0,
+					    0, 0, 0, 0, 0xff, 0xff};
+
+/* ::ffff:a.b.c.d is the IPv4 address a.b.c.d. */
+static void unmap(struct netaddr *a)
+{
+	if (a->family == AF_INET6 && memcmp(a->bytes, v4_mapped, 12) == 0) {
+		memmove(a->bytes, a->bytes + 12, 4);
+		memset(a->bytes + 4, 0, 12);
+		a->family = AF_INET;
+	}
+}
+
+int netaddr_parse(const char *text, size_t len, struct netaddr *out)
+{
+	char buf[64];
+
+	while (len > 0 && (*text == ' ' || *text == '\t')) {
+		text++;
+		len--;
+	}
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->bytes) == 1) {
+		out->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, out->bytes) == 1) {
+		out->family = AF_INET6;
+		unmap(out);
+		return 0;
+	}
+	return -1;
+}
+
+int netaddr_from_sockaddr(const struct sockaddr *sa, struct netaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		out->family = AF_INET;
+		memcpy(out->bytes,
+		       &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return 0;
+	}
+	if (sa != NULL && sa->sa_family == AF_INET6) {
+		out->family = AF_INET6;
+		memcpy(out->bytes,
+		       &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		unmap(out);
+		return 0;
+	}
+	return -1;
+}
+
+int cidr_parse(const char *text, struct cidr *out)
+{
+	const char *slash = strchr(text, '/');
+	size_t len = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned max;
+	char *end;
+	long bits;
+
+	if (netaddr_parse(text, len, &out->net) != 0)
+		return -1;
+	max = out->net.family == AF_INET ? 32 : 128;
+	out->prefix = max;
+	if (slash == NULL)
+		return 0;
+	bits = strtol(slash + 1, &end, 10);
+	if (end == slash + 1 || *end != '\0' || bits < 0 || bits > (long)max)
+		return -1;
+	out->prefix = (unsigned)bits;
+	return 0;
+}
+
+int cidr_contains(const struct cidr *c, const struct netaddr *a)
+{
+	unsigned full = c->prefix / 8, rest = c->prefix % 8;
+
+	if (c->net.family != a->family)
+		return 0;
+	if (memcmp(c->net.bytes, a->bytes, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((c->net.bytes[full] ^ a->bytes[full]) &
+		(0xff << (8 - rest)) & 0xff) == 0;
+}
+
+int cidr_list_contains(const struct cidr *list, size_t n,
+		       const struct netaddr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cidr_contains(&list[i], a))
+			return 1;
+	return 0;
+}
+
+const char *netaddr_format(const struct netaddr *a, char *buf, size_t len)
+{
+	if (a->family == 0 ||
+	    inet_ntop(a->family, a->bytes, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Walks X-Forwarded-For from the right. Returns 0 with *client set to the
+ * first address not in trusted, or -1 when the header is malformed or
+ * names only trusted proxies. */
+static int from_forwarded_for(const char *header, const struct cidr *trusted,
+			      size_t ntrusted, struct netaddr *client)
+{
+	const char *end = header + strlen(header);
+
+	while (end > header) {
+		const char *start = end;
+		struct netaddr a;
+
+		while (start > header && start[-1] != ',')
+			start--;
+		if (netaddr_parse(start, (size_t)(end - start), &a) != 0)
+			return -1;
+		if (!cidr_list_contains(trusted, ntrusted, &a)) {
+			*client = a;
+			return 0;
+		}
+		end = start > header ? start - 1 : start;
+	}
+	return -1;
+}
+
+void netaddr_client(const struct netaddr *peer, const struct cidr *trusted,
+		    size_t ntrusted, const char *forwarded_for,
+		    const char *real_ip, struct netaddr *client)
+{
+	*client = *peer;
+	if (!cidr_list_contains(trusted, ntrusted, peer))
+		return;
+	if (forwarded_for != NULL &&
+	    from_forwarded_for(forwarded_for, trusted, ntrusted, client) == 0)
+		return;
+	if (forwarded_for == NULL && real_ip != NULL &&
+	    netaddr_parse(real_ip, strlen(real_ip), client) == 0)
+		return;
+	*client = *peer;
+}
