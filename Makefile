@@ -4,7 +4,7 @@ CONF ?= conf/rtwebhookd.conf
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run test check-config clean asan bench
+.PHONY: all build run test check-config clean asan valgrind fuzz bench
 
 all: build
 
@@ -29,6 +29,16 @@ test: build
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DRTW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+# The integration tests again with the daemon under valgrind memcheck: any
+# memory error or definite leak fails them.
+valgrind: build
+	cd $(BUILD) && RTW_TEST_VALGRIND=1 ctest --output-on-failure -L integration -E 'slow_client|security'
+
+# Fuzzing: FUZZ_SECONDS per target (CI runs 60; long runs: make fuzz FUZZ_SECONDS=3600).
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Benchmarks (see bench/): CPU per event of the delivery path vs parsing.
 bench: build

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs what rtwebhookd needs to build, run and test on Debian 12.
+# Installs what rtwebhookd needs to build, run and test on Debian 12
+# (valgrind and clang with its runtime are for `make valgrind`/`make fuzz`).
 # The README's quick start and CI (.ci/run) both run this script.
 set -eu
 
@@ -8,6 +9,7 @@ packages="
   libmicrohttpd-dev libjansson-dev libconfig-dev libssl-dev
   zlib1g-dev libxxhash-dev
   libcmocka-dev libcurl4-openssl-dev curl
+  valgrind clang libclang-rt-14-dev
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -17,7 +17,7 @@
 
 #include "daemon_harness.h"
 
-#define START_TIMEOUT_MS 10000
+#define START_TIMEOUT_MS 30000 /* generous: valgrind starts slowly */
 #define STOP_TIMEOUT_MS 20000 /* the daemon drains for up to 10 s */
 #define RUN_TIMEOUT_MS 10000
 #define LISTEN_MARK "listening on 127.0.0.1 port "
@@ -296,6 +296,8 @@ static off_t file_size(const char *path)
 /* In the child: stdin from /dev/null, stdout/stderr to files (appended,
  * so a restart keeps the earlier log), a clean environment for the parts
  * that change the daemon's behaviour, then exec. */
+static void exec_maybe_under_valgrind(const char *const *argv);
+
 static void exec_daemon(const char *const *argv, const char *cwd,
 			const char *out, const char *err, const char *creds,
 			long file_size_limit)
@@ -328,8 +330,33 @@ static void exec_daemon(const char *const *argv, const char *cwd,
 		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
 			_exit(126);
 	}
-	execv(HARNESS_DAEMON, (char *const *)argv);
+	exec_maybe_under_valgrind(argv);
 	_exit(127);
+}
+
+/* Execs the daemon; with RTW_TEST_VALGRIND set, under valgrind memcheck,
+ * which turns any memory error or definite leak into exit status 99, so
+ * the tests that check a clean exit fail on it (make valgrind). */
+static void exec_maybe_under_valgrind(const char *const *argv)
+{
+	static const char *const memcheck[] = {
+		"/usr/bin/valgrind", "--quiet", "--error-exitcode=99",
+		"--leak-check=full", "--errors-for-leak-kinds=definite",
+		"--show-leak-kinds=definite", "--track-fds=no"};
+	const size_t nmem = sizeof(memcheck) / sizeof(memcheck[0]);
+	const char *full[48];
+	size_t n = 0;
+
+	if (getenv("RTW_TEST_VALGRIND") == NULL) {
+		execv(HARNESS_DAEMON, (char *const *)argv);
+		return;
+	}
+	for (; n < nmem; n++)
+		full[n] = memcheck[n];
+	for (size_t i = 0; argv[i] != NULL && n < 47; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	execv(memcheck[0], (char *const *)full);
 }
 
 /* Parses the port from the first listen line at or after offset. */
@@ -426,9 +453,22 @@ int daemon_setup(void **state, const char *body, const char *extra_arg)
 
 int daemon_teardown(void **state)
 {
-	daemon_free(*state);
+	struct daemon *d = *state;
+	int rc = 0;
+
+	/* Under valgrind every daemon is stopped cleanly so that memcheck
+	 * reports, and a report (exit status 99) fails the test. */
+	if (d != NULL && d->pid > 0 && getenv("RTW_TEST_VALGRIND") != NULL &&
+	    daemon_stop(d) == 99) {
+		char *log = daemon_log(d);
+
+		fprintf(stderr, "harness: valgrind found errors:\n%s\n", log);
+		free(log);
+		rc = -1;
+	}
+	daemon_free(d);
 	*state = NULL;
-	return 0;
+	return rc;
 }
 
 int daemon_signal(struct daemon *d, int sig)
