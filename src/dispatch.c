@@ -12,6 +12,7 @@
 #include "inbox.h"
 #include "lanes.h"
 #include "log.h"
+#include "util.h"
 #include "progress.h"
 #include "runtime.h"
 #include "spool_reader.h"
@@ -41,14 +42,6 @@ struct dispatcher {
 	size_t nworkers, nstarted;
 	int reader_started;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct timespec at_ms(int64_t ms)
 {

@@ -10,6 +10,7 @@
 
 #include "handler.h"
 #include "log.h"
+#include "util.h"
 
 static void host_log(const struct rtw_host *host, enum rtw_log_level level,
 		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -23,26 +24,6 @@ static void host_log(const struct rtw_host *host, enum rtw_log_level level,
 	va_start(ap, fmt);
 	log_vmsg(level, prefix, fmt, ap);
 	va_end(ap);
-}
-
-/* mkdir -p, with mode 0700: the state may hold copies of events. */
-static int make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 int handler_open(struct handler *h, const struct handler_conf *conf,
@@ -74,7 +55,7 @@ int handler_open(struct handler *h, const struct handler_conf *conf,
 		errlist_add(errs, conf->file, conf->line, "out of memory");
 		goto fail;
 	}
-	if (make_dirs(h->state_dir) != 0) {
+	if (make_dirs(h->state_dir, 0700) != 0) {
 		errlist_add(errs, conf->file, conf->line,
 			    "handler '%s': cannot create %s: %s", conf->name,
 			    h->state_dir, strerror(errno));

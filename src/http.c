@@ -21,6 +21,7 @@
 #include "http_request.h"
 #include "ingest.h"
 #include "log.h"
+#include "util.h"
 #include "netaddr.h"
 #include "runtime.h"
 #include "watchdog.h"
@@ -59,14 +60,6 @@ struct request {
 	struct netaddr client;
 	struct watched *watched; /* the connection's watchdog entry */
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *header(struct MHD_Connection *c, const char *name)
 {

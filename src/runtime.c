@@ -5,15 +5,8 @@
 
 #include "http_request.h"
 #include "log.h"
+#include "util.h"
 #include "runtime.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t endpoint_mask(const struct config *conf,
 			      const struct endpoint_conf *ep)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 #include "spool.h"
 
 struct segment {
@@ -52,14 +53,6 @@ struct spool {
 	struct waiter *waiters;
 	size_t nwaiters, capwaiters;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char *spool_dir(const struct spool *s)
 {
@@ -490,25 +483,6 @@ static void *committer_main(void *arg)
 
 /* ---- lifecycle and queries --------------------------------------------- */
 
-static int make_dir(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* One daemon per spool: a second one would interleave appends. */
 static int lock_dir(struct spool *s, char *why, size_t whylen)
 {
@@ -546,7 +520,7 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->committed_cv, NULL);
 	pthread_cond_init(&s->work_cv, NULL);
-	if (make_dir(s->dir) != 0) {
+	if (make_dirs(s->dir, 0700) != 0) {
 		snprintf(why, whylen, "cannot create %s: %s", s->dir,
 			 strerror(errno));
 		goto fail;

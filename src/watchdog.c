@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "util.h"
 #include "watchdog.h"
 
 struct watched {
@@ -22,14 +23,6 @@ struct watchdog {
 	struct watched *head;
 	pthread_t thread;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Shuts down overdue sockets: libmicrohttpd then sees the connection
  * fail and closes it itself. Lock held. */
