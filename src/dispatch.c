@@ -26,6 +26,7 @@ struct dispatcher {
 	struct runtime *rt;
 	struct handler *h;
 	pthread_mutex_t lock;
+	pthread_mutex_t save_lock; /* one progress save at a time */
 	pthread_cond_t work_cv; /* workers: a lane may be ready */
 	pthread_cond_t room_cv; /* reader: room in the lanes */
 	struct lanes *lanes;
@@ -48,18 +49,35 @@ static struct timespec at_ms(int64_t ms)
 	return (struct timespec){ms / 1000, (long)(ms % 1000) * 1000000L};
 }
 
-/* Saves progress when due (or when forced). Lock held. */
+/* Saves progress when due (or when forced). Called with the lock held;
+ * releases it while the file is written and synced, so workers go on.
+ * Only one thread saves at a time (a second one finds the save lock taken
+ * and leaves it: the state stays dirty for the next save). */
 static void maybe_save(struct dispatcher *d, int force)
 {
 	int64_t now = now_ms();
+	uint64_t low = 0;
+	size_t len = 0;
+	char *text;
+	int rc;
 
 	if (!force && now - d->last_save_ms < SAVE_INTERVAL_MS)
 		return;
+	if (pthread_mutex_trylock(&d->save_lock) != 0)
+		return;
 	d->last_save_ms = now;
-	if (progress_save(d->progress) == 0) {
-		atomic_store(&d->saved_low, progress_low(d->progress));
-		runtime_progress_saved(d->rt);
+	text = progress_snapshot(d->progress, &len, &low);
+	if (text != NULL) {
+		pthread_mutex_unlock(&d->lock);
+		rc = progress_write(d->progress, text, len);
+		free(text);
+		if (rc == 0) {
+			atomic_store(&d->saved_low, low);
+			runtime_progress_saved(d->rt);
+		}
+		pthread_mutex_lock(&d->lock);
 	}
+	pthread_mutex_unlock(&d->save_lock);
 }
 
 /* ---- the reader -------------------------------------------------------- */
@@ -340,6 +358,7 @@ struct dispatcher *dispatch_start(struct runtime *rt, struct handler *h)
 	d->h = h;
 	d->deadletter_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->save_lock, NULL);
 	pthread_cond_init(&d->work_cv, NULL);
 	pthread_cond_init(&d->room_cv, NULL);
 	d->nworkers = (size_t)h->conf->workers;
@@ -422,6 +441,7 @@ void dispatch_free(struct dispatcher *d)
 		close(d->deadletter_fd);
 	pthread_cond_destroy(&d->work_cv);
 	pthread_cond_destroy(&d->room_cv);
+	pthread_mutex_destroy(&d->save_lock);
 	pthread_mutex_destroy(&d->lock);
 	free(d->workers);
 	free(d);

@@ -68,27 +68,36 @@ enum inbox_take inbox_take(struct inbox *in, uint64_t seq,
 	size_t nstale = 0;
 
 	*se = NULL;
-	pthread_mutex_lock(&in->lock);
-	while (in->count > 0) {
-		struct slot *s = &in->slots[in->head];
+	for (;;) {
+		int more = 0;
 
-		if (s->seq > seq)
-			break;
-		in->head = (in->head + 1) % INBOX_CAPACITY;
-		in->count--;
-		if (s->seq == seq) {
-			r = s->se == UNWANTED ? INBOX_UNWANTED : INBOX_EVENT;
-			*se = r == INBOX_EVENT ? s->se : NULL;
-			break;
+		pthread_mutex_lock(&in->lock);
+		while (in->count > 0) {
+			struct slot *s = &in->slots[in->head];
+
+			if (s->seq > seq)
+				break;
+			if (s->seq < seq && nstale == 16) {
+				more = 1; /* free these first, then go on */
+				break;
+			}
+			in->head = (in->head + 1) % INBOX_CAPACITY;
+			in->count--;
+			if (s->seq == seq) {
+				r = s->se == UNWANTED ? INBOX_UNWANTED
+						      : INBOX_EVENT;
+				*se = r == INBOX_EVENT ? s->se : NULL;
+				break;
+			}
+			/* Older than asked (handled from the spool): free
+			 * it outside the lock. */
+			stale[nstale++] = s->se;
 		}
-		/* Older than asked (already handled from the spool). Free it
-		 * outside the lock, a few at a time. */
-		if (nstale == 16)
-			break;
-		stale[nstale++] = s->se;
+		pthread_mutex_unlock(&in->lock);
+		for (size_t i = 0; i < nstale; i++)
+			drop(stale[i]);
+		nstale = 0;
+		if (!more)
+			return r;
 	}
-	pthread_mutex_unlock(&in->lock);
-	for (size_t i = 0; i < nstale; i++)
-		drop(stale[i]);
-	return r;
 }

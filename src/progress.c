@@ -6,6 +6,7 @@
  *   done 1052-1052
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -86,28 +87,40 @@ void progress_skip_to(struct progress *p, uint64_t seq)
 	}
 }
 
-static void parse_line(struct progress *p, const char *line)
+/* One "done a-b" line. Returns 0, or -1 when it is not one. */
+static int parse_done(struct progress *p, const char *line)
 {
 	unsigned long long a, b;
+	int end = 0;
 
-	if (sscanf(line, "low %llu", &a) == 1) {
-		p->low = a;
-	} else if (sscanf(line, "done %llu-%llu", &a, &b) == 2) {
-		for (uint64_t s = a; s <= b && b - a < PROGRESS_SPAN; s++)
-			progress_mark_done(p, s);
-	}
+	if (sscanf(line, "done %llu-%llu\n%n", &a, &b, &end) != 2 ||
+	    line[end] != '\0' || a > b || a <= p->low ||
+	    b - p->low > PROGRESS_SPAN)
+		return -1;
+	for (uint64_t s = a; s <= b; s++)
+		progress_mark_done(p, s);
+	return 0;
 }
 
+/* The whole file must parse: a damaged one is refused rather than read as
+ * "nothing done", which would offer every finished event again. */
 static int read_file(struct progress *p, FILE *f)
 {
 	char line[128];
+	unsigned long long low;
+	int end = 0;
 
 	if (fgets(line, sizeof(line), f) == NULL ||
-	    strcmp(line, "rtwebhookd-progress 1\n") != 0)
+	    strcmp(line, "rtwebhookd-progress 1\n") != 0 ||
+	    fgets(line, sizeof(line), f) == NULL ||
+	    sscanf(line, "low %llu\n%n", &low, &end) != 1 ||
+	    line[end] != '\0')
 		return -1;
-	/* "low" comes first, so the done ranges land above it. */
+	p->low = low;
+	p->high = low;
 	while (fgets(line, sizeof(line), f) != NULL)
-		parse_line(p, line);
+		if (parse_done(p, line) != 0)
+			return -1;
 	return 0;
 }
 
@@ -173,6 +186,45 @@ static void write_runs(const struct progress *p, FILE *f)
 	}
 }
 
+char *progress_snapshot(struct progress *p, size_t *len, uint64_t *low)
+{
+	char *text = NULL;
+	FILE *f;
+
+	if (!p->dirty)
+		return NULL;
+	f = open_memstream(&text, len);
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "rtwebhookd-progress 1\nlow %" PRIu64 "\n", p->low);
+	if (p->high > p->low)
+		write_runs(p, f);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	*low = p->low;
+	p->dirty = 0;
+	return text;
+}
+
+int progress_write(const struct progress *p, const char *text, size_t len)
+{
+	int fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int ok = fd >= 0 && write(fd, text, len) == (ssize_t)len &&
+		 fdatasync(fd) == 0;
+
+	if (fd >= 0 && close(fd) != 0)
+		ok = 0;
+	/* Synced before the rename: after a power cut the file is the old
+	 * state or the new one, never empty. */
+	if (!ok || rename(p->tmp, p->path) != 0) {
+		log_warn("cannot save %s", p->path);
+		return -1;
+	}
+	return 0;
+}
+
 int progress_dirty(const struct progress *p)
 {
 	return p->dirty;
@@ -180,24 +232,16 @@ int progress_dirty(const struct progress *p)
 
 int progress_save(struct progress *p)
 {
-	FILE *f;
+	uint64_t low;
+	size_t len = 0;
+	char *text = progress_snapshot(p, &len, &low);
 	int rc;
 
-	if (!p->dirty)
-		return 0;
-	f = fopen(p->tmp, "we");
-	if (f == NULL) {
-		log_warn("cannot write %s", p->tmp);
-		return -1;
-	}
-	fprintf(f, "rtwebhookd-progress 1\nlow %" PRIu64 "\n", p->low);
-	if (p->high > p->low)
-		write_runs(p, f);
-	rc = fclose(f);
-	if (rc != 0 || rename(p->tmp, p->path) != 0) {
-		log_warn("cannot save %s", p->path);
-		return -1;
-	}
-	p->dirty = 0;
-	return 0;
+	if (text == NULL)
+		return p->dirty ? -1 : 0;
+	rc = progress_write(p, text, len);
+	free(text);
+	if (rc != 0)
+		p->dirty = 1;
+	return rc;
 }

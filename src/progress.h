@@ -3,9 +3,10 @@
  * seqs done above it (events of other bots may finish while one bot's
  * event is being retried), and saved to <state_dir>/progress so that after
  * a restart the handler is offered exactly the events it had not finished.
- * Saving writes a temporary file and renames it over the old one: a crash
- * leaves either the old or the new state, never a mix. Not thread-safe:
- * the dispatcher holds its lock around every call. */
+ * Saving writes a temporary file, syncs it and renames it over the old
+ * one: a crash leaves either the old or the new state, never a mix. Not
+ * thread-safe: the dispatcher holds its lock around every call but
+ * progress_write. */
 #ifndef RTW_PROGRESS_H
 #define RTW_PROGRESS_H
 
@@ -33,7 +34,15 @@ void progress_skip_to(struct progress *p, uint64_t seq);
 
 /* Has the state changed since it was last saved? */
 int progress_dirty(const struct progress *p);
-/* Writes the state to disk if it changed. Returns 0 or -1 (logged). */
+
+/* Saving is split so the slow part runs without the dispatcher's lock:
+ * progress_snapshot (under the lock) formats the state, marks it clean
+ * and returns the text to write (NULL when nothing changed) with its low
+ * mark; progress_write (without the lock, one caller at a time) writes it
+ * to a temporary file, syncs it and renames it over the old one. */
+char *progress_snapshot(struct progress *p, size_t *len, uint64_t *low);
+int progress_write(const struct progress *p, const char *text, size_t len);
+/* Both at once, for a caller that holds no other lock. Returns 0 or -1. */
 int progress_save(struct progress *p);
 
 #endif

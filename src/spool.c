@@ -383,8 +383,12 @@ static int sync_dir(const char *dir)
  * and exit; released during the flushes. */
 static void commit_round(struct spool *s)
 {
-	uint64_t target = s->opt.fsync == FSYNC_ALWAYS ? s->committed + 1
-							: s->written;
+	/* "always" makes one record durable per round; never past what is
+	 * written (a round can run for a new segment with nothing in it). */
+	uint64_t target = s->opt.fsync == FSYNC_ALWAYS &&
+					  s->written > s->committed
+				  ? s->committed + 1
+				  : s->written;
 	size_t nold = s->nunsynced;
 	int *old = s->unsynced_fds, fd = s->fd, dir_dirty = s->dir_dirty;
 	struct waiter *w;

@@ -132,9 +132,12 @@ int spool_segment_name_parse(const char *name, uint64_t *first_seq)
 	if (strlen(name) != 24 || strcmp(name + 20, ".seg") != 0)
 		return -1;
 	for (int i = 0; i < 20; i++) {
-		if (name[i] < '0' || name[i] > '9')
+		uint64_t digit = (uint64_t)(name[i] - '0');
+
+		if (name[i] < '0' || name[i] > '9' ||
+		    v > (UINT64_MAX - digit) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(name[i] - '0');
+		v = v * 10 + digit;
 	}
 	*first_seq = v;
 	return 0;
