@@ -4,7 +4,9 @@
  * and wrong types are reported with the file and line of the setting. The
  * reader never stops at the first problem: it collects them all. */
 #include <fnmatch.h>
+#include <limits.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +18,15 @@
 #include "log.h"
 
 /* The context every reader passes along: where errors go. */
+#define MAX_SECRET_FILES 16
+
 struct reader {
 	const char *file;
 	struct errlist *errs;
-	int inline_secrets; /* the file itself holds tokens or secrets */
+	/* The files (the main one or @include'd ones) that hold inline
+	 * tokens or secrets: each is checked for world-readability once. */
+	const char *secret_files[MAX_SECRET_FILES];
+	size_t nsecret_files;
 };
 
 /* Secrets in a file every user can read are not secret: say so. */
@@ -39,6 +46,18 @@ static const char *setting_file(const struct reader *r,
 	const char *f = config_setting_source_file(s);
 
 	return f != NULL ? f : r->file;
+}
+
+/* Notes that the file holding setting s has secrets written in it. */
+static void note_secret_file(struct reader *r, const config_setting_t *s)
+{
+	const char *file = setting_file(r, s);
+
+	for (size_t i = 0; i < r->nsecret_files; i++)
+		if (strcmp(r->secret_files[i], file) == 0)
+			return;
+	if (r->nsecret_files < MAX_SECRET_FILES)
+		r->secret_files[r->nsecret_files++] = file;
 }
 
 #define setting_error(r, s, ...)                                              \
@@ -345,7 +364,8 @@ static void read_secrets(struct reader *r, const config_setting_t *g,
 	config_setting_t *s = read_string_list(r, g, list_key, &values);
 	char *file = NULL;
 
-	r->inline_secrets |= s != NULL && values.count > 0;
+	if (s != NULL && values.count > 0)
+		note_secret_file(r, s);
 	for (size_t i = 0; s != NULL && i < values.count; i++) {
 		er->why[0] = '\0';
 		if (values.items[i][0] == '\0')
@@ -666,12 +686,29 @@ static void read_root(struct reader *r, const config_setting_t *root,
 	check_references(r, c);
 }
 
+/* Warns when a file holding inline secrets is world-readable. libconfig
+ * names an @include'd file as written, relative to the include dir. */
+static void warn_secret_file(const struct reader *r, const char *include_dir,
+			     const char *name)
+{
+	char path[PATH_MAX];
+
+	if (name[0] == '/' || strcmp(name, r->file) == 0) {
+		warn_if_world_readable(name);
+		return;
+	}
+	if (snprintf(path, sizeof(path), "%s/%s", include_dir, name) <
+	    (int)sizeof(path))
+		warn_if_world_readable(path);
+}
+
 struct config *config_load(const char *file, struct errlist *errs)
 {
 	struct reader r = {.file = file, .errs = errs};
 	size_t errors_before = errs->count;
 	char *dir_copy = strdup(file);
 	struct config *c = config_defaults(file);
+	const char *include_dir;
 	config_t cf;
 
 	if (c == NULL || dir_copy == NULL) {
@@ -682,7 +719,8 @@ struct config *config_load(const char *file, struct errlist *errs)
 	}
 	config_init(&cf);
 	/* @include paths are relative to the including file's directory. */
-	config_set_include_dir(&cf, dirname(dir_copy));
+	include_dir = dirname(dir_copy);
+	config_set_include_dir(&cf, include_dir);
 	if (config_read_file(&cf, file) != CONFIG_TRUE) {
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
 			errlist_add(errs, file, 0, "cannot read the file");
@@ -693,8 +731,8 @@ struct config *config_load(const char *file, struct errlist *errs)
 				    config_error_text(&cf));
 	} else {
 		read_root(&r, config_root_setting(&cf), c);
-		if (r.inline_secrets)
-			warn_if_world_readable(file);
+		for (size_t i = 0; i < r.nsecret_files; i++)
+			warn_secret_file(&r, include_dir, r.secret_files[i]);
 	}
 	config_destroy(&cf);
 	free(dir_copy);

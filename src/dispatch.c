@@ -21,6 +21,8 @@
 #define READ_BATCH 256
 #define LINGER_MS 1
 #define LINGER_POLLS 20
+#define READ_RETRY_FIRST_MS 100
+#define READ_RETRY_MAX_MS 1000
 
 struct dispatcher {
 	struct runtime *rt;
@@ -76,61 +78,79 @@ static void maybe_save(struct dispatcher *d, int force)
 			runtime_progress_saved(d->rt);
 		}
 		pthread_mutex_lock(&d->lock);
+		if (rc != 0)
+			progress_mark_unsaved(d->progress);
 	}
 	pthread_mutex_unlock(&d->save_lock);
 }
 
 /* ---- the reader -------------------------------------------------------- */
 
-/* Rebuilds event seq from its spool record. Returns a reference or NULL
- * (logged) when the record is missing or unreadable. */
-static struct stored_event *load_from_spool(struct dispatcher *d,
-					    uint64_t seq)
+/* What the reader got for one event. */
+enum load_result {
+	LOAD_EVENT, /* *se holds it, for this handler */
+	LOAD_UNWANTED, /* the handler does not subscribe to it */
+	LOAD_LOST, /* its record is gone or corrupt: it can never be read */
+	LOAD_LATER, /* it could not be read now (I/O error, no memory) */
+};
+
+/* Rebuilds event seq from its spool record into *se. */
+static enum load_result load_from_spool(struct dispatcher *d, uint64_t seq,
+					struct stored_event **se)
 {
 	struct spool_record r;
-	struct stored_event *se;
 	char why[256];
 	char *body;
 
-	if (spool_reader_read(d->reader, seq, &r) != 0)
-		return NULL;
+	switch (spool_reader_read(d->reader, seq, &r)) {
+	case SPOOL_READ_OK:
+		break;
+	case SPOOL_READ_IO_ERROR:
+		return LOAD_LATER;
+	case SPOOL_READ_GONE:
+	case SPOOL_READ_CORRUPT:
+		return LOAD_LOST;
+	}
 	atomic_fetch_add(&d->rt->stats.reread, 1);
 	body = malloc(r.body_len ? r.body_len : 1);
 	if (body == NULL)
-		return NULL;
+		return LOAD_LATER;
 	memcpy(body, r.body, r.body_len);
-	se = stored_event_new(body, r.body_len, why, sizeof(why));
-	if (se == NULL) {
+	*se = stored_event_new(body, r.body_len, why, sizeof(why));
+	if (*se == NULL) {
 		log_warnx("spool record %" PRIu64 " does not parse: %s", seq,
 			  why);
-		return NULL;
+		return LOAD_LOST;
 	}
-	se->path = strndup(r.path, r.path_len);
-	runtime_bind_event(d->rt, se, seq, r.received_ms);
-	return se;
+	(*se)->path = strndup(r.path, r.path_len);
+	runtime_bind_event(d->rt, *se, seq, r.received_ms);
+	return LOAD_EVENT;
 }
 
 /* Event seq for this handler: from the inbox when it was offered there,
- * else from the spool. Returns 1 with *se (NULL when the event cannot be
- * read) when the handler wants it, 0 when it does not. */
-static int load(struct dispatcher *d, uint64_t seq, struct stored_event **se)
+ * else from the spool. *se is set only for LOAD_EVENT. */
+static enum load_result load(struct dispatcher *d, uint64_t seq,
+			     struct stored_event **se)
 {
+	enum load_result got;
+
+	*se = NULL;
 	switch (inbox_take(d->inbox, seq, se)) {
 	case INBOX_EVENT:
 		spool_reader_seek(d->reader, &(*se)->end);
-		return 1;
+		return LOAD_EVENT;
 	case INBOX_UNWANTED:
-		return 0;
+		return LOAD_UNWANTED;
 	case INBOX_MISSING:
 		break;
 	}
-	*se = load_from_spool(d, seq);
-	if (*se != NULL && !runtime_wants(d->rt, d->h, *se)) {
+	got = load_from_spool(d, seq, se);
+	if (got == LOAD_EVENT && !runtime_wants(d->rt, d->h, *se)) {
 		stored_event_unref(*se);
 		*se = NULL;
-		return 0;
+		return LOAD_UNWANTED;
 	}
-	return 1;
+	return got;
 }
 
 /* Waits for room in the lanes; returns how many events may be read (at
@@ -160,56 +180,93 @@ static size_t wait_for_room(struct dispatcher *d)
 }
 
 /* Takes event seq in: queues it on its lane, or marks it done when the
- * handler does not want it (or it cannot be read). Lock held. */
-static void take_in(struct dispatcher *d, uint64_t seq, int wanted,
-		    struct stored_event *se)
+ * handler does not want it or it can never be read. Lock held. Returns 0,
+ * or -1 when it must be read again later (it stays not done). */
+static int take_in(struct dispatcher *d, uint64_t seq, enum load_result got,
+		   struct stored_event *se)
 {
-	if (wanted && se != NULL) {
+	const char *name = d->h->conf->name;
+
+	switch (got) {
+	case LOAD_EVENT:
 		if (lanes_push(d->lanes, se) == 0)
-			return;
-		log_warnx("handler %s: out of memory queueing event %" PRIu64,
-			  d->h->conf->name, seq);
-	} else if (wanted) {
-		log_warnx("handler %s: event %" PRIu64 " cannot be read from "
-			  "the spool; skipped",
-			  d->h->conf->name, seq);
+			return 0;
+		stored_event_unref(se);
+		return -1;
+	case LOAD_LATER:
+		return -1;
+	case LOAD_LOST:
+		log_warnx("handler %s: event %" PRIu64 " is gone or corrupt in "
+			  "the spool; skipped", name, seq);
+		break;
+	case LOAD_UNWANTED:
+		break;
 	}
-	stored_event_unref(se);
 	progress_mark_done(d->progress, seq);
+	return 0;
 }
 
 /* Reads the n events from d->next_seq on (all committed) and queues them.
- * The loading happens outside the lock; taking them in under it, once. */
-static void read_batch(struct dispatcher *d, size_t n)
+ * The loading happens outside the lock; taking them in under it, once.
+ * Returns 0, or -1 when it stopped at an event it could not read now
+ * (d->next_seq is then that event's). */
+static int read_batch(struct dispatcher *d, size_t n)
 {
 	struct stored_event *batch[READ_BATCH];
-	int done[READ_BATCH], wanted[READ_BATCH];
+	enum load_result got[READ_BATCH];
+	int done[READ_BATCH];
 	uint64_t first = d->next_seq;
+	size_t i, taken;
 
 	pthread_mutex_lock(&d->lock);
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		done[i] = progress_is_done(d->progress, first + i);
 	pthread_mutex_unlock(&d->lock);
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		batch[i] = NULL;
 		if (done[i])
 			inbox_take(d->inbox, first + i, &batch[i]);
-		else
-			wanted[i] = load(d, first + i, &batch[i]);
+		else if ((got[i] = load(d, first + i, &batch[i])) == LOAD_LATER)
+			break; /* the rest waits for this one */
 	}
+	n = i < n ? i + 1 : n;
+	taken = n;
 	pthread_mutex_lock(&d->lock);
-	for (size_t i = 0; i < n; i++)
-		if (!done[i])
-			take_in(d, first + i, wanted[i], batch[i]);
-		else
+	for (i = 0; i < n; i++) {
+		if (done[i] || taken < n)
 			stored_event_unref(batch[i]);
-	d->next_seq = first + n;
+		else if (take_in(d, first + i, got[i], batch[i]) != 0)
+			taken = i;
+	}
+	d->next_seq = first + taken;
 	if (d->nworkers > 1)
 		pthread_cond_broadcast(&d->work_cv);
 	else
 		pthread_cond_signal(&d->work_cv);
 	maybe_save(d, 0);
 	pthread_mutex_unlock(&d->lock);
+	return taken < n ? -1 : 0;
+}
+
+/* After a failed read: waits delay_ms (or until stopping) and returns the
+ * next delay, doubling up to READ_RETRY_MAX_MS. Warns at the first. The
+ * room signal also wakes it (workers send it as lanes drain), hence the
+ * loop. */
+static long pause_reader(struct dispatcher *d, long delay_ms)
+{
+	struct timespec until = at_ms(now_ms() + delay_ms);
+
+	if (delay_ms == READ_RETRY_FIRST_MS)
+		log_warnx("handler %s: cannot read event %" PRIu64 " from the "
+			  "spool; retrying", d->h->conf->name, d->next_seq);
+	pthread_mutex_lock(&d->lock);
+	while (!d->stopping &&
+	       pthread_cond_timedwait(&d->room_cv, &d->lock, &until) !=
+		   ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&d->lock);
+	return delay_ms * 2 < READ_RETRY_MAX_MS ? delay_ms * 2
+						 : READ_RETRY_MAX_MS;
 }
 
 /* While events keep coming, the reader polls every LINGER_MS instead of
@@ -222,6 +279,7 @@ static void *reader_main(void *arg)
 	struct dispatcher *d = arg;
 	struct timespec linger = {0, LINGER_MS * 1000000L};
 	int idle_polls = LINGER_POLLS;
+	long retry_ms = READ_RETRY_FIRST_MS;
 	size_t room;
 
 	while ((room = wait_for_room(d)) > 0) {
@@ -237,7 +295,13 @@ static void *reader_main(void *arg)
 		}
 		idle_polls = 0;
 		n = committed - d->next_seq + 1;
-		read_batch(d, n < room ? (size_t)n : room);
+		if (read_batch(d, n < room ? (size_t)n : room) != 0)
+			retry_ms = pause_reader(d, retry_ms);
+		else if (retry_ms != READ_RETRY_FIRST_MS) {
+			log_info("handler %s: reading the spool again",
+				  d->h->conf->name);
+			retry_ms = READ_RETRY_FIRST_MS;
+		}
 	}
 	return NULL;
 }

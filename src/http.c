@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -32,6 +33,8 @@
 /* A streamed body past this many times the cap is not read to its end:
  * the connection is dropped instead of answered. */
 #define HTTP_DISCARD_FACTOR 4
+/* Room for all X-Forwarded-For lines of a request (its right end). */
+#define HTTP_JOINED_HEADER_MAX 2048
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -39,6 +42,8 @@ struct http_server {
 	struct authlimit *authlimit;
 	struct watchdog *watchdog;
 	int port;
+	atomic_int stopping;      /* http_stop began: refuse new requests */
+	atomic_uint in_flight;    /* requests begun and not completed */
 };
 
 enum request_state {
@@ -58,6 +63,7 @@ struct request {
 	uint64_t discarded; /* bytes past the cap, not stored */
 	int64_t received_ms;
 	struct netaddr client;
+	int auth_blocked; /* past the failed-authentication limit */
 	struct watched *watched; /* the connection's watchdog entry */
 };
 
@@ -66,13 +72,85 @@ static const char *header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* Who the request is from: the peer, or the client a trusted proxy names. */
+/* A header's lines joined as one list (RFC 9110 5.3), for headers a
+ * proxy may append a line to instead of extending the last one. Only the
+ * right end matters to the caller, so when the lines do not fit, the
+ * oldest (leftmost) text is dropped. */
+struct joined_header {
+	const char *name;
+	char text[HTTP_JOINED_HEADER_MAX];
+	size_t len;
+	int lines;
+};
+
+static void join_append(struct joined_header *j, const char *piece)
+{
+	size_t n = strlen(piece), room = sizeof(j->text) - 1;
+
+	if (n > room) {
+		piece += n - room;
+		n = room;
+	}
+	if (j->len + n > room) {
+		size_t drop = j->len + n - room;
+
+		memmove(j->text, j->text + drop, j->len - drop);
+		j->len -= drop;
+	}
+	memcpy(j->text + j->len, piece, n);
+	j->len += n;
+	j->text[j->len] = '\0';
+}
+
+static enum MHD_Result join_line(void *cls, enum MHD_ValueKind kind,
+				 const char *key, const char *value)
+{
+	struct joined_header *j = cls;
+
+	(void)kind;
+	if (value == NULL || strcasecmp(key, j->name) != 0)
+		return MHD_YES;
+	if (j->lines++ > 0)
+		join_append(j, ", ");
+	join_append(j, value);
+	return MHD_YES;
+}
+
+/* Fills j with every line of header j->name; NULL when there is none. */
+static const char *joined_header(struct MHD_Connection *c,
+				 struct joined_header *j)
+{
+	j->len = 0;
+	j->lines = 0;
+	j->text[0] = '\0';
+	MHD_get_connection_values(c, MHD_HEADER_KIND, join_line, j);
+	return j->lines > 0 ? j->text : NULL;
+}
+
+/* The last line of a header (the one the nearest proxy set). */
+static enum MHD_Result keep_last(void *cls, enum MHD_ValueKind kind,
+				 const char *key, const char *value)
+{
+	const char **last = cls;
+
+	(void)kind;
+	if (value != NULL && strcasecmp(key, "X-Real-IP") == 0)
+		*last = value;
+	return MHD_YES;
+}
+
+/* Who the request is from: the peer, or the client a trusted proxy names.
+ * Every X-Forwarded-For line counts: a client's own line comes first and
+ * the proxy's appended one last, so reading only the first would let the
+ * client choose its address. */
 static void request_client(const struct http_server *s,
 			   struct MHD_Connection *c, struct netaddr *client)
 {
 	const struct config *conf = s->rt->conf;
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct joined_header xff = {.name = "X-Forwarded-For"};
+	const char *real_ip = NULL;
 	struct netaddr peer;
 
 	if (ci == NULL || netaddr_from_sockaddr(ci->client_addr, &peer) != 0)
@@ -81,18 +159,20 @@ static void request_client(const struct http_server *s,
 		*client = peer;
 		return;
 	}
+	MHD_get_connection_values(c, MHD_HEADER_KIND, keep_last, &real_ip);
 	netaddr_client(&peer, conf->trusted_proxies, conf->ntrusted_proxies,
-		       header(c, "X-Forwarded-For"), header(c, "X-Real-IP"),
-		       client);
+		       joined_header(c, &xff), real_ip, client);
 }
 
 /* Queues a text/plain response and logs rejections. `url` is the path
  * only (libmicrohttpd passes it without the query string); a query that
- * arrived percent-encoded is redacted before logging all the same. */
-static enum MHD_Result respond(struct MHD_Connection *c,
-			       const struct netaddr *client,
-			       const char *method, const char *url, int status,
-			       const char *text, const char *reason)
+ * arrived percent-encoded is redacted before logging all the same.
+ * close_after asks the client not to reuse the connection. */
+static enum MHD_Result respond_ex(struct MHD_Connection *c,
+				  const struct netaddr *client,
+				  const char *method, const char *url,
+				  int status, const char *text,
+				  const char *reason, int close_after)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
@@ -110,18 +190,31 @@ static enum MHD_Result respond(struct MHD_Connection *c,
 						: "POST");
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (close_after)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	if (status >= 400) {
-		char path[256];
+		char path[256], verb[32], why[320];
 
-		/* The path arrives decoded: "%3Ftoken=..." became "?token=". */
+		/* The path arrives decoded: "%3Ftoken=..." became "?token=",
+		 * "%0A" a newline; a parse error may quote the body. */
 		log_redact_queries(path, sizeof(path), url);
+		log_redact_queries(verb, sizeof(verb), method);
+		log_redact_queries(why, sizeof(why), reason);
 		log_msg(status >= 500 ? RTW_LOG_WARNING : RTW_LOG_NOTICE,
-			"rejected %d %s %s from %s: %s", status, method, path,
-			netaddr_format(client, addr, sizeof(addr)), reason);
+			"rejected %d %s %s from %s: %s", status, verb, path,
+			netaddr_format(client, addr, sizeof(addr)), why);
 	}
 	return ret;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c,
+			       const struct netaddr *client,
+			       const char *method, const char *url, int status,
+			       const char *text, const char *reason)
+{
+	return respond_ex(c, client, method, url, status, text, reason, 0);
 }
 
 static enum MHD_Result reject(struct MHD_Connection *c,
@@ -134,7 +227,15 @@ static enum MHD_Result reject(struct MHD_Connection *c,
 	return respond(c, client, method, url, status, text, reason);
 }
 
-/* 200 while events can be stored: the last append or flush worked. */
+/* The spool room the largest accepted event takes (body plus framing,
+ * path and dedup key). */
+static size_t largest_record(const struct config *conf)
+{
+	return (size_t)conf->max_body_bytes + 4096;
+}
+
+/* 200 while events can be stored: the last append or flush worked, or
+ * since then the spool has found room for the largest event again. */
 static enum MHD_Result serve_health(struct http_server *s,
 				    struct MHD_Connection *c,
 				    const struct netaddr *client,
@@ -145,49 +246,94 @@ static enum MHD_Result serve_health(struct http_server *s,
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reject(c, client, method, url,
 			      MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
-	err = spool_error(s->rt->spool);
+	err = spool_health(s->rt->spool, largest_record(s->rt->conf));
 	if (err != 0)
 		return reject(c, client, method, url,
 			      MHD_HTTP_SERVICE_UNAVAILABLE, strerror(err));
 	return respond(c, client, method, url, MHD_HTTP_OK, "ok\n", NULL);
 }
 
+/* Counts a failed authentication (bad token or bad signature) and warns
+ * when it takes the client past the limit. */
+static void count_auth_failure(struct http_server *s,
+			       const struct netaddr *client, int64_t now)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (!authlimit_fail(s->authlimit, client, now))
+		return;
+	log_msg(RTW_LOG_WARNING,
+		"%s passed %lld failed authentications in a minute: "
+		"answering it 429 until the minute ends",
+		netaddr_format(client, addr, sizeof(addr)),
+		(long long)s->rt->conf->auth_failures_per_minute);
+}
+
+static void signature_headers(struct MHD_Connection *c,
+			      struct signature_headers *h)
+{
+	h->id = header(c, "webhook-id");
+	h->timestamp = header(c, "webhook-timestamp");
+	h->signature = header(c, "webhook-signature");
+	if (h->id == NULL && h->timestamp == NULL && h->signature == NULL) {
+		h->id = header(c, "svix-id");
+		h->timestamp = header(c, "svix-timestamp");
+		h->signature = header(c, "svix-signature");
+	}
+}
+
+/* Could the request be signed? Its signature headers are there, well
+ * formed and fresh (what can be checked before the body is read). */
+static int fresh_signature_headers(struct MHD_Connection *c,
+				   const struct endpoint_conf *ep,
+				   int64_t now_ms)
+{
+	struct signature_headers sh;
+	char why[128];
+
+	signature_headers(c, &sh);
+	return signature_check_headers(&sh, now_ms / 1000,
+				       ep->signature_tolerance_s, why,
+				       sizeof(why)) == 0;
+}
+
 /* Authentication by token, under the failed-authentication limit: a
  * client past it gets 429 before anything is read, unless it presents a
- * valid token. Returns 0 or the status to answer. */
+ * valid token. On an endpoint authenticated by signatures alone, a
+ * blocked client that sends signature headers is read all the same and
+ * judged by its signature (finish_request): Recall sends from shared
+ * addresses, so someone else's failures must not get its signed events
+ * refused. Returns 0 or the status to answer. */
 static int check_token(struct http_server *s, struct MHD_Connection *c,
-		       const struct endpoint_conf *ep,
-		       const struct netaddr *client, int64_t now, char *why,
-		       size_t whylen)
+		       const struct endpoint_conf *ep, struct request *req,
+		       char *why, size_t whylen)
 {
 	const char *token =
 		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 	int token_ok = request_check_token(ep, token, why, whylen) == 0;
+	int blocked = (!token_ok || ep->ntokens == 0) &&
+		      authlimit_blocked(s->authlimit, &req->client,
+					req->received_ms);
 
-	if ((!token_ok || ep->ntokens == 0) &&
-	    authlimit_blocked(s->authlimit, client, now)) {
+	if (blocked && ep->ntokens == 0 && token_ok &&
+	    fresh_signature_headers(c, ep, req->received_ms)) {
+		req->auth_blocked = 1;
+		return 0;
+	}
+	if (blocked) {
 		snprintf(why, whylen, "too many failed authentications");
 		return MHD_HTTP_TOO_MANY_REQUESTS;
 	}
 	if (token_ok)
 		return 0;
-	if (authlimit_fail(s->authlimit, client, now)) {
-		char addr[INET6_ADDRSTRLEN];
-
-		log_msg(RTW_LOG_WARNING, "%s passed %lld failed "
-					 "authentications in a minute: "
-					 "answering it 429 until the minute "
-					 "ends",
-			netaddr_format(client, addr, sizeof(addr)),
-			(long long)s->rt->conf->auth_failures_per_minute);
-	}
+	count_auth_failure(s, &req->client, req->received_ms);
 	return MHD_HTTP_UNAUTHORIZED;
 }
 
 /* The header phase. Returns the status to answer now, or 0 to read the
  * body; why gets the reason. */
 static int check_headers(struct http_server *s, struct MHD_Connection *c,
-			 const struct request *req, const char *method,
+			 struct request *req, const char *method,
 			 char *why, size_t whylen, size_t *expect_len)
 {
 	const struct endpoint_conf *ep = &s->rt->conf->endpoints[req->endpoint];
@@ -206,8 +352,7 @@ static int check_headers(struct http_server *s, struct MHD_Connection *c,
 		snprintf(why, whylen, "client not in allow_from");
 		return MHD_HTTP_FORBIDDEN;
 	}
-	status = check_token(s, c, ep, &req->client, req->received_ms, why,
-			     whylen);
+	status = check_token(s, c, ep, req, why, whylen);
 	if (status != 0)
 		return status;
 	if (ctype != NULL && !request_content_type_is_json(ctype)) {
@@ -226,9 +371,36 @@ static int check_headers(struct http_server *s, struct MHD_Connection *c,
 	return 0;
 }
 
+static enum MHD_Result add_field_bytes(void *cls, enum MHD_ValueKind kind,
+				       const char *key, const char *value)
+{
+	size_t *bytes = cls;
+
+	/* "Key: value\r\n" for a header, "key=value&" for a query part. */
+	*bytes += strlen(key) + (value != NULL ? strlen(value) : 0) +
+		  (kind == MHD_HEADER_KIND ? 4 : 2);
+	return MHD_YES;
+}
+
+/* The size of the request line and headers as received (after the
+ * percent-decoding of the URL). libmicrohttpd's own limit is its memory
+ * pool, which also holds its bookkeeping, so max_header_bytes is checked
+ * here, exactly, and the pool is given room beyond it (http_start). */
+static size_t header_bytes(struct MHD_Connection *c, const char *method,
+			   const char *url, const char *version)
+{
+	size_t bytes = strlen(method) + strlen(url) + strlen(version) + 4;
+
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_field_bytes,
+				  &bytes);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, add_field_bytes, &bytes);
+	return bytes;
+}
+
 static enum MHD_Result begin_request(struct http_server *s,
 				     struct MHD_Connection *c, const char *url,
-				     const char *method, void **con_cls)
+				     const char *method, const char *version,
+				     void **con_cls)
 {
 	struct request *req;
 	struct netaddr client;
@@ -237,6 +409,16 @@ static enum MHD_Result begin_request(struct http_server *s,
 	int endpoint, status;
 
 	request_client(s, c, &client);
+	if (atomic_load(&s->stopping))
+		return respond_ex(c, &client, method, url,
+				  MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "503 shutting down\n", "shutting down", 1);
+	if (header_bytes(c, method, url, version) >
+	    (size_t)s->rt->conf->max_header_bytes)
+		return reject(c, &client, method, url,
+			      MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
+			      "request line and headers exceed "
+			      "max_header_bytes");
 	if (strcmp(url, "/healthz") == 0)
 		return serve_health(s, c, &client, method, url);
 	endpoint = request_find_endpoint(s->rt->conf, url);
@@ -247,6 +429,7 @@ static enum MHD_Result begin_request(struct http_server *s,
 	if (req == NULL)
 		return MHD_NO;
 	*con_cls = req;
+	atomic_fetch_add(&s->in_flight, 1);
 	req->conn = c;
 	req->endpoint = endpoint;
 	req->client = client;
@@ -289,19 +472,6 @@ static int append_body(struct http_server *s, struct request *req,
 	memcpy(req->body + req->len, data, size);
 	req->len += size;
 	return 0;
-}
-
-static void signature_headers(struct MHD_Connection *c,
-			      struct signature_headers *h)
-{
-	h->id = header(c, "webhook-id");
-	h->timestamp = header(c, "webhook-timestamp");
-	h->signature = header(c, "webhook-signature");
-	if (h->id == NULL && h->timestamp == NULL && h->signature == NULL) {
-		h->id = header(c, "svix-id");
-		h->timestamp = header(c, "svix-timestamp");
-		h->signature = header(c, "svix-signature");
-	}
 }
 
 /* Called by the spool's committer once the request's event is durable
@@ -358,7 +528,11 @@ static enum MHD_Result finish_request(struct http_server *s,
 	if (request_check_signature(ep, &sh, req->body, req->len,
 				    req->received_ms / 1000, why,
 				    sizeof(why)) != 0) {
-		authlimit_fail(s->authlimit, &req->client, req->received_ms);
+		if (req->auth_blocked)
+			return reject(c, &req->client, method, url,
+				      MHD_HTTP_TOO_MANY_REQUESTS,
+				      "too many failed authentications");
+		count_auth_failure(s, &req->client, req->received_ms);
 		return reject(c, &req->client, method, url,
 			      MHD_HTTP_UNAUTHORIZED, why);
 	}
@@ -390,7 +564,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	struct request *req = *con_cls;
 
 	if (req == NULL)
-		return begin_request(s, c, url, method, con_cls);
+		return begin_request(s, c, url, method, version, con_cls);
 	switch ((enum request_state)atomic_load(&req->state)) {
 	case REQUEST_READING:
 		break;
@@ -418,6 +592,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (req != NULL) {
 		free(req->body);
 		free(req);
+		atomic_fetch_sub(&s->in_flight, 1);
 	}
 	*con_cls = NULL;
 	watchdog_renew(s->watchdog, watched_of(c));
@@ -476,6 +651,16 @@ static int resolve_listen(const char *address, int port,
 	return 0;
 }
 
+/* libmicrohttpd keeps a request's headers in the connection's memory
+ * pool, with a record of its own per header and the read and write
+ * buffers: room for max_header_bytes of headers in even small pieces.
+ * Past the pool it answers 431 itself. The pool's pages are touched only
+ * as they are used, so an idle connection costs far less. */
+static size_t connection_pool_bytes(long long max_header_bytes)
+{
+	return (size_t)max_header_bytes * 4 + 16 * 1024;
+}
+
 struct http_server *http_start(struct runtime *rt)
 {
 	const struct config *conf = rt->conf;
@@ -511,10 +696,9 @@ struct http_server *http_start(struct runtime *rt)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->timeout_s,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		(unsigned)conf->max_connections_per_client,
-		/* Headers live in the connection's memory pool: its size is
-		 * the header limit (431 past it). */
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)conf->max_header_bytes, MHD_OPTION_NOTIFY_COMPLETED,
+		connection_pool_bytes(conf->max_header_bytes),
+		MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_END);
 	if (s->daemon == NULL) {
@@ -538,14 +722,6 @@ int http_port(const struct http_server *s)
 	return s->port;
 }
 
-static unsigned open_connections(struct http_server *s)
-{
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(
-		s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-
-	return info != NULL ? info->num_connections : 0;
-}
-
 void http_stop(struct http_server *s, int timeout_s)
 {
 	struct timespec tick = {0, 10 * 1000 * 1000};
@@ -553,11 +729,14 @@ void http_stop(struct http_server *s, int timeout_s)
 
 	if (s == NULL)
 		return;
-	/* Stop accepting, then give requests in flight (and those waiting
-	 * for their flush) time to be answered; idle keep-alive connections
-	 * are closed by the stop. */
-	MHD_quiesce_daemon(s->daemon);
-	while (open_connections(s) > 0 && now_ms() < deadline)
+	/* Refuse new requests (503, the sender retries them against the
+	 * next start), then give requests in flight (and those waiting for
+	 * their flush) time to be answered; idle keep-alive connections are
+	 * closed by the stop. Not MHD_quiesce_daemon: with an epoll thread
+	 * pool it races the workers over the listen socket and libmicrohttpd
+	 * 0.9.75 aborts the process when it loses. */
+	atomic_store(&s->stopping, 1);
+	while (atomic_load(&s->in_flight) > 0 && now_ms() < deadline)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
 	watchdog_stop(s->watchdog);

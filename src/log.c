@@ -89,6 +89,23 @@ LOG_FORWARD(log_warnx, RTW_LOG_WARNING)
 LOG_FORWARD(log_info, RTW_LOG_INFO)
 LOG_FORWARD(log_debug, RTW_LOG_DEBUG)
 
+/* Writes byte c to dst at *o, as \xNN when it is a control character (a
+ * client-chosen newline would forge a log line, an escape sequence would
+ * reach the operator's terminal). Returns 0, or -1 when it does not fit. */
+static int put_safe(char *dst, size_t dstlen, size_t *o, unsigned char c)
+{
+	if (c >= 0x20 && c != 0x7f) {
+		if (*o + 1 >= dstlen)
+			return -1;
+		dst[(*o)++] = (char)c;
+		return 0;
+	}
+	if (*o + 4 >= dstlen)
+		return -1;
+	*o += (size_t)snprintf(dst + *o, dstlen - *o, "\\x%02x", c);
+	return 0;
+}
+
 void log_redact_queries(char *dst, size_t dstlen, const char *text)
 {
 	static const char mask[] = "?[redacted]";
@@ -96,9 +113,10 @@ void log_redact_queries(char *dst, size_t dstlen, const char *text)
 
 	if (dstlen == 0)
 		return;
-	while (*text != '\0' && o + 1 < dstlen) {
+	while (*text != '\0') {
 		if (*text != '?') {
-			dst[o++] = *text++;
+			if (put_safe(dst, dstlen, &o, (unsigned char)*text++))
+				break;
 			continue;
 		}
 		for (size_t i = 0; mask[i] != '\0' && o + 1 < dstlen; i++)

@@ -22,8 +22,10 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Copies text into dst with every URL query string replaced by "?[redacted]"
- * (a query string runs from '?' to the next space or quote). Used for
- * messages that may quote a request line, such as libmicrohttpd's own. */
+ * (a query string runs from '?' to the next space or quote) and control
+ * characters written as \xNN, so client text cannot forge log lines. Used
+ * for anything a client chose (paths, methods) and for messages that may
+ * quote a request line, such as libmicrohttpd's own. */
 void log_redact_queries(char *dst, size_t dstlen, const char *text);
 
 #endif

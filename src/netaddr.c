@@ -66,24 +66,45 @@ int netaddr_from_sockaddr(const struct sockaddr *sa, struct netaddr *out)
 	return -1;
 }
 
+/* The prefix length after the slash: decimal digits only (no sign, no
+ * space), at most max. */
+static int parse_prefix(const char *text, unsigned max, unsigned *bits)
+{
+	unsigned long v = 0;
+
+	if (*text == '\0' || strspn(text, "0123456789") != strlen(text) ||
+	    strlen(text) > 3)
+		return -1;
+	v = strtoul(text, NULL, 10);
+	if (v > max)
+		return -1;
+	*bits = (unsigned)v;
+	return 0;
+}
+
 int cidr_parse(const char *text, struct cidr *out)
 {
 	const char *slash = strchr(text, '/');
 	size_t len = slash ? (size_t)(slash - text) : strlen(text);
-	unsigned max;
-	char *end;
-	long bits;
+	/* Written as IPv6 ("::ffff:10.0.0.0/104") even when it is unmapped
+	 * to IPv4 like every address: the prefix counts 128 bits. */
+	int written_v6 = memchr(text, ':', len) != NULL;
+	unsigned max = written_v6 ? 128 : 32, bits;
 
 	if (netaddr_parse(text, len, &out->net) != 0)
 		return -1;
-	max = out->net.family == AF_INET ? 32 : 128;
-	out->prefix = max;
-	if (slash == NULL)
+	if (slash == NULL) {
+		out->prefix = out->net.family == AF_INET ? 32 : 128;
 		return 0;
-	bits = strtol(slash + 1, &end, 10);
-	if (end == slash + 1 || *end != '\0' || bits < 0 || bits > (long)max)
+	}
+	if (parse_prefix(slash + 1, max, &bits) != 0)
 		return -1;
-	out->prefix = (unsigned)bits;
+	if (written_v6 && out->net.family == AF_INET) {
+		if (bits < 96)
+			return -1; /* reaches beyond the mapped addresses */
+		bits -= 96;
+	}
+	out->prefix = bits;
 	return 0;
 }
 

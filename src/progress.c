@@ -26,6 +26,7 @@ struct progress {
 	uint64_t high;  /* highest seq marked done */
 	uint64_t *bits; /* bit (seq % SPAN) for low < seq <= low + SPAN */
 	int dirty;
+	int failing; /* the last write failed (warned once until it works) */
 };
 
 static uint64_t *bit_word(const struct progress *p, uint64_t seq,
@@ -208,7 +209,7 @@ char *progress_snapshot(struct progress *p, size_t *len, uint64_t *low)
 	return text;
 }
 
-int progress_write(const struct progress *p, const char *text, size_t len)
+int progress_write(struct progress *p, const char *text, size_t len)
 {
 	int fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int ok = fd >= 0 && write(fd, text, len) == (ssize_t)len &&
@@ -219,10 +220,21 @@ int progress_write(const struct progress *p, const char *text, size_t len)
 	/* Synced before the rename: after a power cut the file is the old
 	 * state or the new one, never empty. */
 	if (!ok || rename(p->tmp, p->path) != 0) {
-		log_warn("cannot save %s", p->path);
+		/* Retried at every save interval: one warning per outage. */
+		if (!p->failing)
+			log_warn("cannot save %s (retrying)", p->path);
+		p->failing = 1;
 		return -1;
 	}
+	if (p->failing)
+		log_info("saved %s again", p->path);
+	p->failing = 0;
 	return 0;
+}
+
+void progress_mark_unsaved(struct progress *p)
+{
+	p->dirty = 1;
 }
 
 int progress_dirty(const struct progress *p)
@@ -242,6 +254,6 @@ int progress_save(struct progress *p)
 	rc = progress_write(p, text, len);
 	free(text);
 	if (rc != 0)
-		p->dirty = 1;
+		progress_mark_unsaved(p);
 	return rc;
 }

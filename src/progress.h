@@ -41,7 +41,10 @@ int progress_dirty(const struct progress *p);
  * mark; progress_write (without the lock, one caller at a time) writes it
  * to a temporary file, syncs it and renames it over the old one. */
 char *progress_snapshot(struct progress *p, size_t *len, uint64_t *low);
-int progress_write(const struct progress *p, const char *text, size_t len);
+int progress_write(struct progress *p, const char *text, size_t len);
+/* After a failed progress_write: the state is dirty again, so the next
+ * save retries it (under the lock, like progress_snapshot). */
+void progress_mark_unsaved(struct progress *p);
 /* Both at once, for a caller that holds no other lock. Returns 0 or -1. */
 int progress_save(struct progress *p);
 

@@ -91,14 +91,10 @@ static int header_has_mac(const char *header, const unsigned char *mac_b64)
 	return matched;
 }
 
-int signature_verify(const struct signing_key *keys, size_t nkeys,
-		     const struct signature_headers *h, const char *body,
-		     size_t body_len, int64_t now, int64_t tolerance_s,
-		     char *why, size_t whylen)
+int signature_check_headers(const struct signature_headers *h, int64_t now,
+			    int64_t tolerance_s, char *why, size_t whylen)
 {
-	unsigned char mac[MAC_LEN], b64[MAC_B64_LEN + 1];
 	int64_t ts;
-	int matched = 0;
 
 	if (h->id == NULL || h->timestamp == NULL || h->signature == NULL) {
 		snprintf(why, whylen, "signature headers missing");
@@ -118,6 +114,19 @@ int signature_verify(const struct signing_key *keys, size_t nkeys,
 			 (long long)ts, (long long)tolerance_s);
 		return -1;
 	}
+	return 0;
+}
+
+int signature_verify(const struct signing_key *keys, size_t nkeys,
+		     const struct signature_headers *h, const char *body,
+		     size_t body_len, int64_t now, int64_t tolerance_s,
+		     char *why, size_t whylen)
+{
+	unsigned char mac[MAC_LEN], b64[MAC_B64_LEN + 1];
+	int matched = 0;
+
+	if (signature_check_headers(h, now, tolerance_s, why, whylen) != 0)
+		return -1;
 	/* Every key is tried, so timing does not tell which one matched. */
 	for (size_t i = 0; i < nkeys; i++) {
 		if (compute_mac(&keys[i], h->id, h->timestamp, body, body_len,

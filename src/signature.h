@@ -15,6 +15,11 @@ struct signature_headers {
 	const char *signature; /* space-separated "v1,<base64>" entries */
 };
 
+/* The checks that need no body: the headers are present and well formed
+ * and the timestamp is within tolerance_s of now. 0, or -1 with why. */
+int signature_check_headers(const struct signature_headers *h, int64_t now,
+			    int64_t tolerance_s, char *why, size_t whylen);
+
 /* Returns 0 when the headers carry a valid, fresh signature by any of keys;
  * otherwise -1 with the reason (never containing a secret) in why. */
 int signature_verify(const struct signing_key *keys, size_t nkeys,

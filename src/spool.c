@@ -17,6 +17,8 @@
 #include "util.h"
 #include "spool.h"
 
+#define HEALTH_PROBE_INTERVAL_MS 1000
+
 struct segment {
 	uint64_t first;    /* seq in the file name */
 	uint64_t last;     /* last seq written to it; first - 1 when empty */
@@ -49,6 +51,7 @@ struct spool {
 
 	uint64_t next_seq, written, committed, done;
 	int error; /* errno of the last failure, 0 after a success */
+	int64_t probed_ms; /* when spool_health last probed the directory */
 
 	struct waiter *waiters;
 	size_t nwaiters, capwaiters;
@@ -641,6 +644,31 @@ int spool_error(struct spool *s)
 
 	pthread_mutex_lock(&s->lock);
 	e = s->error;
+	pthread_mutex_unlock(&s->lock);
+	return e;
+}
+
+/* While the spool is failing, checks at most once a second (the health
+ * probe is unauthenticated) whether the directory takes a record of
+ * record_bytes again, so that the health turns good without waiting for
+ * the next event. */
+int spool_health(struct spool *s, size_t record_bytes)
+{
+	int64_t now = now_ms();
+	int e;
+
+	pthread_mutex_lock(&s->lock);
+	e = s->error;
+	if (e != 0 && now - s->probed_ms >= HEALTH_PROBE_INTERVAL_MS) {
+		s->probed_ms = now;
+		pthread_mutex_unlock(&s->lock);
+		if (probe_writable_dir(s->dir, record_bytes) != 0)
+			return e;
+		pthread_mutex_lock(&s->lock);
+		if (s->error == e)
+			s->error = 0;
+		e = s->error;
+	}
 	pthread_mutex_unlock(&s->lock);
 	return e;
 }

@@ -79,6 +79,10 @@ void spool_set_done(struct spool *s, uint64_t seq);
 /* 0 while appends succeed; the errno of the last failed append or flush
  * otherwise (cleared by the next success). */
 int spool_error(struct spool *s);
+/* spool_error, but while it reports a failure, the directory is probed
+ * (at most once a second) and the error cleared when it has room for a
+ * record of record_bytes (the largest the caller may append). */
+int spool_health(struct spool *s, size_t record_bytes);
 
 /* Finds the segment that holds seq: 0 with its first seq, or -1. */
 int spool_segment_of(struct spool *s, uint64_t seq, uint64_t *segment);

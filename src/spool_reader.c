@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "spool_reader.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -67,7 +66,8 @@ static int open_segment(struct spool_reader *rd, uint64_t segment)
 }
 
 /* Decodes the record at offset of the open segment into r. Returns its
- * size, 0 at the end of the file, -1 on error or corruption. */
+ * size, 0 at the end of the file, SPOOL_READ_IO_ERROR when it could not be
+ * read, SPOOL_READ_CORRUPT when the bytes are not a valid record. */
 static ssize_t read_at(struct spool_reader *rd, off_t offset,
 		       struct spool_record *r)
 {
@@ -80,23 +80,26 @@ static ssize_t read_at(struct spool_reader *rd, off_t offset,
 			unsigned char *grown = realloc(rd->buf, want);
 
 			if (grown == NULL)
-				return -1;
+				return SPOOL_READ_IO_ERROR;
 			rd->buf = grown;
 			rd->cap = want;
 		}
 		got = pread(rd->fd, rd->buf, want, offset);
-		if (got <= 0)
-			return got;
+		if (got < 0)
+			return SPOOL_READ_IO_ERROR;
+		if (got == 0)
+			return 0;
 		n = spool_record_decode(rd->buf, (size_t)got, r, &need);
-		if (n != 0)
+		if (n > 0)
 			return n;
-		if ((size_t)got < want)
-			return -1; /* the file ends inside a record */
+		if (n < 0 || (size_t)got < want)
+			return SPOOL_READ_CORRUPT; /* or ends inside a record */
 		want = need;
 	}
 }
 
-/* Positions the reader at the start of seq by scanning its segment. */
+/* Positions the reader at the start of seq by scanning its segment.
+ * Returns a spool_reader_read() result. */
 static int find(struct spool_reader *rd, uint64_t seq)
 {
 	struct spool_record r;
@@ -105,13 +108,15 @@ static int find(struct spool_reader *rd, uint64_t seq)
 	ssize_t n;
 
 	if (spool_segment_of(rd->spool, seq, &segment) != 0)
-		return 1;
+		return SPOOL_READ_GONE;
 	if (open_segment(rd, segment) != 0)
-		return -1;
+		return SPOOL_READ_IO_ERROR;
 	while ((n = read_at(rd, off, &r)) > 0 && r.seq < seq)
 		off += n;
-	if (n <= 0 || r.seq != seq)
-		return -1;
+	if (n < 0)
+		return (int)n;
+	if (n == 0 || r.seq != seq)
+		return SPOOL_READ_CORRUPT; /* its segment lacks it */
 	rd->pos = (struct spool_position){segment, off, seq};
 	rd->pos_valid = 1;
 	return 0;
@@ -124,7 +129,7 @@ int spool_reader_read(struct spool_reader *rd, uint64_t seq,
 	int rc;
 
 	if (seq > spool_committed(rd->spool))
-		return 1;
+		return SPOOL_READ_GONE;
 	if (rd->pos_valid && rd->pos.next_seq == seq &&
 	    open_segment(rd, rd->pos.segment) == 0)
 		n = read_at(rd, rd->pos.offset, r);
@@ -132,17 +137,15 @@ int spool_reader_read(struct spool_reader *rd, uint64_t seq,
 		/* Not where expected (first read, or the record starts the
 		 * next segment): look it up. */
 		rc = find(rd, seq);
-		if (rc != 0) {
-			if (rc < 0)
-				log_warnx("spool: cannot read record %llu",
-					  (unsigned long long)seq);
+		if (rc != SPOOL_READ_OK)
 			return rc;
-		}
 		n = read_at(rd, rd->pos.offset, r);
-		if (n <= 0 || r->seq != seq)
-			return -1;
+		if (n < 0)
+			return (int)n;
+		if (n == 0 || r->seq != seq)
+			return SPOOL_READ_CORRUPT;
 	}
 	rd->pos.offset += n;
 	rd->pos.next_seq = seq + 1;
-	return 0;
+	return SPOOL_READ_OK;
 }

@@ -9,12 +9,22 @@
 
 struct spool_reader;
 
+/* What spool_reader_read() found. An I/O error may pass (the disk or the
+ * directory back, descriptors freed): the caller should try again later.
+ * The other failures are final. */
+enum spool_read_result {
+	SPOOL_READ_OK = 0,
+	SPOOL_READ_GONE = 1, /* not (or no longer, or not yet) in the spool */
+	SPOOL_READ_IO_ERROR = -1, /* could not read it now */
+	SPOOL_READ_CORRUPT = -2, /* its bytes are not the record */
+};
+
 struct spool_reader *spool_reader_new(struct spool *s);
 void spool_reader_free(struct spool_reader *rd);
 
 /* Reads the committed record seq into *r (borrowing the reader's buffer
- * until the next call). Returns 0, 1 when seq is no longer (or not yet)
- * in the spool, or -1 on an I/O error or a corrupt record (logged). */
+ * until the next call). Returns an enum spool_read_result; logs nothing
+ * (the caller knows whether a failure is worth a warning). */
 int spool_reader_read(struct spool_reader *rd, uint64_t seq,
 		      struct spool_record *r);
 

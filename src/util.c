@@ -1,9 +1,11 @@
 /* Small shared helpers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -34,4 +36,21 @@ int make_dirs(const char *path, mode_t mode)
 		*p = '/';
 	}
 	return mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int probe_writable_dir(const char *dir, size_t bytes)
+{
+	/* An unnamed file: nothing to clean up, even after a crash. */
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	int rc;
+
+	if (fd < 0)
+		return errno;
+	/* Reserving the blocks fails as a write would: no space, a file
+	 * size limit, a read-only or failing file system. */
+	rc = posix_fallocate(fd, 0, (off_t)bytes);
+	if (rc == 0 && fdatasync(fd) != 0)
+		rc = errno ? errno : EIO;
+	close(fd);
+	return rc;
 }
