@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what rtwebhookd needs to build, run and test on Debian 12
-# (valgrind and clang with its runtime are for `make valgrind`/`make fuzz`).
+# (valgrind and clang with its runtime are for `make valgrind`/`make fuzz`;
+# python3 runs the small worker scripts of the exec and pipe handler tests).
 # The README's quick start and CI (.ci/run) both run this script.
 set -eu
 
@@ -8,7 +9,8 @@ packages="
   build-essential cmake pkg-config
   libmicrohttpd-dev libjansson-dev libconfig-dev libssl-dev
   zlib1g-dev libxxhash-dev
-  libcmocka-dev libcurl4-openssl-dev curl
+  libsqlite3-dev sqlite3
+  libcmocka-dev libcurl4-openssl-dev curl python3
   valgrind clang libclang-rt-14-dev
 "
 
