@@ -57,7 +57,7 @@ static struct timespec at_ms(int64_t ms)
  * and leaves it: the state stays dirty for the next save). */
 static void maybe_save(struct dispatcher *d, int force)
 {
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 	uint64_t low = 0;
 	size_t len = 0;
 	char *text;
@@ -254,7 +254,7 @@ static int read_batch(struct dispatcher *d, size_t n)
  * loop. */
 static long pause_reader(struct dispatcher *d, long delay_ms)
 {
-	struct timespec until = at_ms(now_ms() + delay_ms);
+	struct timespec until = mono_deadline(delay_ms);
 
 	if (delay_ms == READ_RETRY_FIRST_MS)
 		log_warnx("handler %s: cannot read event %" PRIu64 " from the "
@@ -316,7 +316,7 @@ static void settle(struct dispatcher *d, struct lane *l,
 	struct stored_event *se;
 
 	if (result == RTW_RETRY) {
-		long delay = lanes_backoff(d->lanes, l, now_ms(),
+		long delay = lanes_backoff(d->lanes, l, mono_ms(),
 					   hc->retry_first_ms,
 					   hc->retry_max_ms);
 
@@ -368,7 +368,7 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&d->lock);
 	while (!d->stopping) {
 		int64_t wake = -1;
-		struct lane *l = lanes_take(d->lanes, now_ms(), &wake);
+		struct lane *l = lanes_take(d->lanes, mono_ms(), &wake);
 		struct rtw_error err = {{0}};
 		enum rtw_result r;
 
@@ -383,7 +383,7 @@ static void *worker_main(void *arg)
 			    (wake < 0 ||
 			     wake > d->last_save_ms + SAVE_INTERVAL_MS))
 				wake = d->last_save_ms + SAVE_INTERVAL_MS;
-			until = at_ms(wake > 0 ? wake : now_ms() + 1000);
+			until = at_ms(wake > 0 ? wake : mono_ms() + 1000);
 			pthread_cond_timedwait(&d->work_cv, &d->lock, &until);
 			continue;
 		}
@@ -423,8 +423,9 @@ struct dispatcher *dispatch_start(struct runtime *rt, struct handler *h)
 	d->deadletter_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->save_lock, NULL);
-	pthread_cond_init(&d->work_cv, NULL);
-	pthread_cond_init(&d->room_cv, NULL);
+	/* Lane wake-ups and save times are CLOCK_MONOTONIC. */
+	cond_init_monotonic(&d->work_cv);
+	cond_init_monotonic(&d->room_cv);
 	d->nworkers = (size_t)h->conf->workers;
 	d->workers = calloc(d->nworkers, sizeof(*d->workers));
 	d->lanes = lanes_new();
@@ -458,6 +459,7 @@ fail:
 	return NULL;
 }
 
+/* deadline_ms is wall-clock time: pthread_timedjoin_np takes CLOCK_REALTIME. */
 static int join_by(pthread_t t, int64_t deadline_ms)
 {
 	struct timespec until = at_ms(deadline_ms);

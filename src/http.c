@@ -725,7 +725,7 @@ int http_port(const struct http_server *s)
 void http_stop(struct http_server *s, int timeout_s)
 {
 	struct timespec tick = {0, 10 * 1000 * 1000};
-	int64_t deadline = now_ms() + timeout_s * 1000L;
+	int64_t deadline = mono_ms() + timeout_s * 1000L;
 
 	if (s == NULL)
 		return;
@@ -736,7 +736,7 @@ void http_stop(struct http_server *s, int timeout_s)
 	 * pool it races the workers over the listen socket and libmicrohttpd
 	 * 0.9.75 aborts the process when it loses. */
 	atomic_store(&s->stopping, 1);
-	while (atomic_load(&s->in_flight) > 0 && now_ms() < deadline)
+	while (atomic_load(&s->in_flight) > 0 && mono_ms() < deadline)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
 	watchdog_stop(s->watchdog);

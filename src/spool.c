@@ -473,15 +473,13 @@ static void *committer_main(void *arg)
 		} else if (s->stopping) {
 			break;
 		} else {
-			struct timespec until;
+			struct timespec until = mono_deadline(1000);
 
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 1;
 			pthread_cond_timedwait(&s->work_cv, &s->lock, &until);
 		}
-		if (now_ms() - last_cleanup >= 1000) {
+		if (mono_ms() - last_cleanup >= 1000) {
 			remove_finished(s);
-			last_cleanup = now_ms();
+			last_cleanup = mono_ms();
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -525,8 +523,8 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 	s->fd = -1;
 	s->lock_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->committed_cv, NULL);
-	pthread_cond_init(&s->work_cv, NULL);
+	cond_init_monotonic(&s->committed_cv);
+	cond_init_monotonic(&s->work_cv);
 	if (make_dirs(s->dir, 0700) != 0) {
 		snprintf(why, whylen, "cannot create %s: %s", s->dir,
 			 strerror(errno));
@@ -603,16 +601,9 @@ uint64_t spool_oldest(struct spool *s)
 
 int spool_wait(struct spool *s, uint64_t seq, int timeout_ms)
 {
-	struct timespec until;
+	struct timespec until = mono_deadline(timeout_ms);
 	int ready;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&s->lock);
 	/* One wait: spool_wake and spurious wake-ups return early, and the
 	 * caller, which loops anyway, checks its own reasons to stop. */
@@ -654,7 +645,7 @@ int spool_error(struct spool *s)
  * the next event. */
 int spool_health(struct spool *s, size_t record_bytes)
 {
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 	int e;
 
 	pthread_mutex_lock(&s->lock);

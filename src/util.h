@@ -1,14 +1,27 @@
-/* util.c: small things several files need: the wall clock in
- * milliseconds, mkdir -p and a writability probe. */
+/* util.c: small things several files need: clocks in milliseconds,
+ * monotonic condition variables, mkdir -p and a writability probe. */
 #ifndef RTW_UTIL_H
 #define RTW_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
-/* Unix time in milliseconds (CLOCK_REALTIME). */
+/* Unix time in milliseconds (CLOCK_REALTIME): for times that are stored
+ * or compared with other machines' (received_at, signatures, dedup). */
 int64_t now_ms(void);
+
+/* Milliseconds on CLOCK_MONOTONIC: for intervals, deadlines and backoff,
+ * which a step of the wall clock (NTP, an operator) must not stretch or
+ * cut short. */
+int64_t mono_ms(void);
+
+/* A condition variable whose timed waits take CLOCK_MONOTONIC deadlines,
+ * and such a deadline `ms` from now. */
+void cond_init_monotonic(pthread_cond_t *cv);
+struct timespec mono_deadline(int64_t ms_from_now);
 
 /* Creates path and its missing parents with mode (existing ones are
  * left as they are). Returns 0, or -1 with errno set. */

@@ -45,12 +45,10 @@ static void *watchdog_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
-		struct timespec until;
+		struct timespec until = mono_deadline(1000);
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
 		pthread_cond_timedwait(&w->stop_cv, &w->lock, &until);
-		expire(w, now_ms());
+		expire(w, mono_ms());
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -64,7 +62,7 @@ struct watchdog *watchdog_start(int64_t timeout_ms)
 		return NULL;
 	w->timeout_ms = timeout_ms;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->stop_cv, NULL);
+	cond_init_monotonic(&w->stop_cv);
 	if (pthread_create(&w->thread, NULL, watchdog_main, w) != 0) {
 		pthread_cond_destroy(&w->stop_cv);
 		pthread_mutex_destroy(&w->lock);
@@ -102,7 +100,7 @@ struct watched *watchdog_add(struct watchdog *w, int fd)
 		return NULL;
 	c->fd = fd;
 	pthread_mutex_lock(&w->lock);
-	c->deadline_ms = now_ms() + w->timeout_ms;
+	c->deadline_ms = mono_ms() + w->timeout_ms;
 	c->next = w->head;
 	if (w->head != NULL)
 		w->head->prev = c;
@@ -131,7 +129,7 @@ void watchdog_renew(struct watchdog *w, struct watched *c)
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&w->lock);
-	c->deadline_ms = now_ms() + w->timeout_ms;
+	c->deadline_ms = mono_ms() + w->timeout_ms;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -142,6 +140,6 @@ void watchdog_park(struct watchdog *w, struct watched *c, int parked)
 	pthread_mutex_lock(&w->lock);
 	c->parked = parked;
 	if (!parked)
-		c->deadline_ms = now_ms() + w->timeout_ms;
+		c->deadline_ms = mono_ms() + w->timeout_ms;
 	pthread_mutex_unlock(&w->lock);
 }
