@@ -123,6 +123,7 @@ static enum load_result load_from_spool(struct dispatcher *d, uint64_t seq,
 		return LOAD_LOST;
 	}
 	(*se)->path = strndup(r.path, r.path_len);
+	(*se)->dedup_key = strndup(r.key, r.key_len);
 	runtime_bind_event(d->rt, *se, seq, r.received_ms);
 	return LOAD_EVENT;
 }

@@ -97,6 +97,12 @@ void ingest_body(struct runtime *rt, size_t endpoint, char *body, size_t len,
 		break;
 	}
 	se->endpoint = endpoint;
+	se->dedup_key = strdup(key_text);
+	if (se->dedup_key == NULL) {
+		dedup_cancel(rt->dedup, &key);
+		set_verdict(v, 503, "out of memory");
+		goto out;
+	}
 	seq = store(rt, se, path, key_text, received_ms, v);
 	if (seq == 0) {
 		dedup_cancel(rt->dedup, &key);

@@ -177,6 +177,7 @@ void runtime_bind_event(const struct runtime *rt, struct stored_event *se,
 		se->endpoint = idx >= 0 ? (size_t)idx : SIZE_MAX;
 	se->ev.view.seq = seq;
 	se->ev.view.received_at_ms = received_ms;
+	se->ev.view.dedup_key = se->dedup_key;
 	se->ev.view.endpoint_path =
 		se->endpoint < rt->conf->nendpoints
 			? rt->conf->endpoints[se->endpoint].path

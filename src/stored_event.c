@@ -38,5 +38,6 @@ void stored_event_unref(struct stored_event *se)
 	event_clear(&se->ev);
 	free(se->body);
 	free(se->path);
+	free(se->dedup_key);
 	free(se);
 }

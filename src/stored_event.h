@@ -17,6 +17,7 @@ struct stored_event {
 	struct event ev;  /* the view borrows body and path */
 	char *body;
 	char *path;       /* the endpoint path it arrived on */
+	char *dedup_key;  /* the dedup key's text (see struct rtw_event) */
 	size_t endpoint;  /* its index in the configuration */
 	struct spool_position end;
 };

@@ -167,6 +167,13 @@ struct rtw_event {
 	const json_t *json;        /* the whole parsed body (an object) */
 	const json_t *payload;     /* data.data: the event-specific part, or NULL */
 	int64_t received_at_ms;    /* Unix time in ms when the request arrived */
+	/* Added in 1.1 (check RTW_HAS_FIELD(ev, struct rtw_event, dedup_key)):
+	 * the key the host deduplicates sender retries on, NUL-terminated:
+	 * "id:<webhook-id>" when the request carried webhook-id (or svix-id),
+	 * else "body:<32 hex digits>" (XXH3-128 of the body). Every retry of
+	 * one event has the same key, also at another rtwebhookd instance, so
+	 * it serves as an idempotency key downstream (e.g. Nats-Msg-Id). */
+	const char *dedup_key;
 };
 
 /* What the host offers a handler instance. Valid from init until fini

@@ -13,6 +13,7 @@
  *   fail_bot = "F"      events of bot F get FAIL, "flaky: refusing <seq>"
  *   sleep_ms = N        each handle first sleeps N ms (and, when N > 0,
  *                       logs "begin <seq> <bot> <type> <text>" before it)
+ *   show_key = true     text is the event's dedup_key instead
  *
  * Thread-safe (declares RTW_HANDLER_THREAD_SAFE): the sleep runs unlocked,
  * the output write under the instance's mutex. The host promises never to
@@ -43,13 +44,15 @@ struct flaky {
 	char *down_file;
 	char *fail_bot;
 	long sleep_ms;
+	int show_key;
 	/* Bots whose event is being handled right now (under lock). */
 	const char *busy[FLAKY_MAX_BUSY];
 	int inflight, max_inflight;
 };
 
-static const char *const known_keys[] = {"out",	     "retry_bot", "down_file",
-					 "fail_bot", "sleep_ms",  NULL};
+static const char *const known_keys[] = {
+	"out", "retry_bot", "down_file", "fail_bot", "sleep_ms", "show_key",
+	NULL};
 
 static int check_keys(const json_t *config, struct rtw_error *err)
 {
@@ -66,7 +69,7 @@ static int check_keys(const json_t *config, struct rtw_error *err)
 			rtw_error_set(err,
 				      "unknown key '%s' in config (flaky "
 				      "takes: out, retry_bot, down_file, "
-				      "fail_bot, sleep_ms)",
+				      "fail_bot, sleep_ms, show_key)",
 				      key);
 			return -1;
 		}
@@ -131,6 +134,7 @@ static int flaky_init(const struct rtw_host *host, const json_t *config,
 	}
 	f->host = host;
 	f->fd = -1;
+	f->show_key = json_is_true(json_object_get(config, "show_key"));
 	pthread_mutex_init(&f->lock, NULL);
 	if (string_member(config, "out", &out, err) != 0 ||
 	    string_member(config, "retry_bot", &f->retry_bot, err) != 0 ||
@@ -258,7 +262,14 @@ static enum rtw_result handle_unlocked(struct flaky *f,
 	enum rtw_result r = RTW_OK;
 	int n;
 
-	event_text(ev, text, sizeof(text));
+	if (f->show_key)
+		snprintf(text, sizeof(text), "%s",
+			 RTW_HAS_FIELD(ev, struct rtw_event, dedup_key) &&
+				 ev->dedup_key != NULL
+			     ? ev->dedup_key
+			     : "(none)");
+	else
+		event_text(ev, text, sizeof(text));
 	if (f->sleep_ms > 0) {
 		f->host->log(f->host, RTW_LOG_NOTICE,
 			     "begin %" PRIu64 " %s %s %s", ev->seq, bot,
