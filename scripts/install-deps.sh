@@ -8,7 +8,7 @@ set -eu
 packages="
   build-essential cmake pkg-config
   libmicrohttpd-dev libjansson-dev libconfig-dev libssl-dev
-  zlib1g-dev libxxhash-dev
+  zlib1g-dev libxxhash-dev libsystemd-dev systemd
   libsqlite3-dev sqlite3
   libcmocka-dev libcurl4-openssl-dev curl python3
   valgrind clang libclang-rt-14-dev

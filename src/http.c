@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -27,8 +28,8 @@
 #include "runtime.h"
 #include "watchdog.h"
 
-/* A small fixed pool: epoll multiplexes every connection, so a slow client
- * costs a file descriptor, not a thread. */
+/* A small fixed pool: each thread polls its share of the connections, so a
+ * slow client costs a file descriptor, not a thread. */
 #define HTTP_THREADS 4
 /* A streamed body past this many times the cap is not read to its end:
  * the connection is dropped instead of answered. */
@@ -166,13 +167,14 @@ static void request_client(const struct http_server *s,
 
 /* Queues a text/plain response and logs rejections. `url` is the path
  * only (libmicrohttpd passes it without the query string); a query that
- * arrived percent-encoded is redacted before logging all the same.
- * close_after asks the client not to reuse the connection. */
-static enum MHD_Result respond_ex(struct MHD_Connection *c,
+ * arrived percent-encoded is redacted before logging all the same. While
+ * stopping, the client is told not to reuse the connection. */
+static enum MHD_Result respond(const struct http_server *s,
+				  struct MHD_Connection *c,
 				  const struct netaddr *client,
 				  const char *method, const char *url,
 				  int status, const char *text,
-				  const char *reason, int close_after)
+				  const char *reason)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
@@ -190,7 +192,7 @@ static enum MHD_Result respond_ex(struct MHD_Connection *c,
 						: "POST");
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	if (close_after)
+	if (atomic_load(&s->stopping))
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
@@ -209,22 +211,17 @@ static enum MHD_Result respond_ex(struct MHD_Connection *c,
 	return ret;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c,
-			       const struct netaddr *client,
-			       const char *method, const char *url, int status,
-			       const char *text, const char *reason)
-{
-	return respond_ex(c, client, method, url, status, text, reason, 0);
-}
 
-static enum MHD_Result reject(struct MHD_Connection *c,
+
+static enum MHD_Result reject(const struct http_server *s,
+			      struct MHD_Connection *c,
 			      const struct netaddr *client, const char *method,
 			      const char *url, int status, const char *reason)
 {
 	char text[320];
 
 	snprintf(text, sizeof(text), "%d %s\n", status, reason);
-	return respond(c, client, method, url, status, text, reason);
+	return respond(s, c, client, method, url, status, text, reason);
 }
 
 /* The spool room the largest accepted event takes (body plus framing,
@@ -244,13 +241,13 @@ static enum MHD_Result serve_health(struct http_server *s,
 	int err;
 
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reject(c, client, method, url,
+		return reject(s, c, client, method, url,
 			      MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	err = spool_health(s->rt->spool, largest_record(s->rt->conf));
 	if (err != 0)
-		return reject(c, client, method, url,
+		return reject(s, c, client, method, url,
 			      MHD_HTTP_SERVICE_UNAVAILABLE, strerror(err));
-	return respond(c, client, method, url, MHD_HTTP_OK, "ok\n", NULL);
+	return respond(s, c, client, method, url, MHD_HTTP_OK, "ok\n", NULL);
 }
 
 /* Counts a failed authentication (bad token or bad signature) and warns
@@ -409,13 +406,9 @@ static enum MHD_Result begin_request(struct http_server *s,
 	int endpoint, status;
 
 	request_client(s, c, &client);
-	if (atomic_load(&s->stopping))
-		return respond_ex(c, &client, method, url,
-				  MHD_HTTP_SERVICE_UNAVAILABLE,
-				  "503 shutting down\n", "shutting down", 1);
 	if (header_bytes(c, method, url, version) >
 	    (size_t)s->rt->conf->max_header_bytes)
-		return reject(c, &client, method, url,
+		return reject(s, c, &client, method, url,
 			      MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
 			      "request line and headers exceed "
 			      "max_header_bytes");
@@ -423,7 +416,7 @@ static enum MHD_Result begin_request(struct http_server *s,
 		return serve_health(s, c, &client, method, url);
 	endpoint = request_find_endpoint(s->rt->conf, url);
 	if (endpoint < 0)
-		return reject(c, &client, method, url, MHD_HTTP_NOT_FOUND,
+		return reject(s, c, &client, method, url, MHD_HTTP_NOT_FOUND,
 			      "no endpoint at this path");
 	req = calloc(1, sizeof(*req));
 	if (req == NULL)
@@ -438,7 +431,7 @@ static enum MHD_Result begin_request(struct http_server *s,
 			       &expect_len);
 	if (status != 0) {
 		req->state = REQUEST_ANSWERED;
-		return reject(c, &client, method, url, status, why);
+		return reject(s, c, &client, method, url, status, why);
 	}
 	/* One allocation for a declared length (always within the cap). */
 	req->cap = expect_len > 0 ? expect_len : 4096;
@@ -493,10 +486,10 @@ static enum MHD_Result answer_flushed(struct http_server *s,
 	req->state = REQUEST_ANSWERED;
 	watchdog_park(s->watchdog, req->watched, 0);
 	if (!req->commit_ok)
-		return reject(c, &req->client, method, url,
+		return reject(s, c, &req->client, method, url,
 			      MHD_HTTP_SERVICE_UNAVAILABLE,
 			      "the spool could not flush the event");
-	return respond(c, &req->client, method, url, MHD_HTTP_OK, "ok\n",
+	return respond(s, c, &req->client, method, url, MHD_HTTP_OK, "ok\n",
 		       NULL);
 }
 
@@ -521,7 +514,7 @@ static enum MHD_Result finish_request(struct http_server *s,
 
 	req->state = REQUEST_ANSWERED;
 	if (req->discarded > 0)
-		return reject(c, &req->client, method, url,
+		return reject(s, c, &req->client, method, url,
 			      MHD_HTTP_CONTENT_TOO_LARGE,
 			      "body exceeds max_body_bytes");
 	signature_headers(c, &sh);
@@ -529,21 +522,21 @@ static enum MHD_Result finish_request(struct http_server *s,
 				    req->received_ms / 1000, why,
 				    sizeof(why)) != 0) {
 		if (req->auth_blocked)
-			return reject(c, &req->client, method, url,
+			return reject(s, c, &req->client, method, url,
 				      MHD_HTTP_TOO_MANY_REQUESTS,
 				      "too many failed authentications");
 		count_auth_failure(s, &req->client, req->received_ms);
-		return reject(c, &req->client, method, url,
+		return reject(s, c, &req->client, method, url,
 			      MHD_HTTP_UNAUTHORIZED, why);
 	}
 	ingest_body(s->rt, (size_t)req->endpoint, req->body, req->len, sh.id,
 		    req->received_ms, &v);
 	req->body = NULL; /* ingest owns it now */
 	if (v.status != MHD_HTTP_OK)
-		return reject(c, &req->client, method, url, v.status,
+		return reject(s, c, &req->client, method, url, v.status,
 			      v.reason);
 	if (v.wait_for == 0)
-		return respond(c, &req->client, method, url, MHD_HTTP_OK,
+		return respond(s, c, &req->client, method, url, MHD_HTTP_OK,
 			       "ok\n", NULL);
 	/* Never block an HTTP thread on a flush: park the connection until
 	 * the group commit that covers the event is done. */
@@ -661,14 +654,72 @@ static size_t connection_pool_bytes(long long max_header_bytes)
 	return (size_t)max_header_bytes * 4 + 16 * 1024;
 }
 
-struct http_server *http_start(struct runtime *rt)
+/* Where to listen: the socket systemd passed (its address read back for
+ * the log and the address family), or listen.address:listen.port. */
+static int listen_address(const struct config *conf, int listen_fd,
+			  struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	if (listen_fd < 0)
+		return resolve_listen(conf->listen_address,
+				      (int)conf->listen_port, ss);
+	memset(ss, 0, sizeof(*ss));
+	return getsockname(listen_fd, (struct sockaddr *)ss, &len);
+}
+
+static int sockaddr_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* Starts libmicrohttpd on ss or on the passed socket. */
+static struct MHD_Daemon *start_daemon(struct http_server *s, int listen_fd,
+				       struct sockaddr_storage *ss)
+{
+	const struct config *conf = s->rt->conf;
+	/* poll(), not epoll: MHD_quiesce_daemon (http_stop) then only signals
+	 * the workers through their pipe (MHD_USE_ITC); with epoll it edits
+	 * their epoll sets from our thread and libmicrohttpd 0.9.75 aborts
+	 * when a worker edits them at the same moment. */
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+			 MHD_USE_ITC;
+	struct MHD_OptionItem where =
+		listen_fd >= 0
+			? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,
+						  listen_fd, NULL}
+			: (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, ss};
+	struct MHD_OptionItem options[] = {
+		where,
+		{MHD_OPTION_END, 0, NULL},
+	};
+
+	if (ss->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	return MHD_start_daemon(
+		flags, (uint16_t)conf->listen_port, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		MHD_OPTION_ARRAY, options,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->timeout_s,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)conf->max_connections_per_client,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		connection_pool_bytes(conf->max_header_bytes),
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_END);
+}
+
+struct http_server *http_start(struct runtime *rt, int listen_fd)
 {
 	const struct config *conf = rt->conf;
 	struct http_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_storage ss;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	const union MHD_DaemonInfo *info;
 
 	if (s == NULL)
 		return NULL;
@@ -679,36 +730,32 @@ struct http_server *http_start(struct runtime *rt)
 		log_warnx("out of memory");
 		goto fail;
 	}
-	if (resolve_listen(conf->listen_address, (int)conf->listen_port,
-			   &ss) != 0) {
+	if (listen_address(conf, listen_fd, &ss) != 0) {
 		log_warnx("listen.address '%s' is not a numeric address",
 			  conf->listen_address);
 		goto fail;
 	}
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	s->daemon = MHD_start_daemon(
-		flags, (uint16_t)conf->listen_port, NULL, NULL, on_request, s,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->timeout_s,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)conf->max_connections_per_client,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		connection_pool_bytes(conf->max_header_bytes),
-		MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-		MHD_OPTION_END);
+	s->daemon = start_daemon(s, listen_fd, &ss);
 	if (s->daemon == NULL) {
-		log_warnx("cannot listen on %s port %lld (in use, or not "
-			  "permitted?)",
-			  conf->listen_address, (long long)conf->listen_port);
+		if (listen_fd >= 0)
+			log_warnx("cannot serve on the socket systemd passed");
+		else
+			log_warnx("cannot listen on %s port %lld (in use, or "
+				  "not permitted?)",
+				  conf->listen_address,
+				  (long long)conf->listen_port);
 		goto fail;
 	}
-	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info != NULL ? info->port : (int)conf->listen_port;
+	if (listen_fd >= 0 || conf->listen_port == 0) {
+		socklen_t len = sizeof(ss);
+		const union MHD_DaemonInfo *info = MHD_get_daemon_info(
+			s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+
+		if (info != NULL)
+			getsockname(info->listen_fd, (struct sockaddr *)&ss,
+				    &len);
+	}
+	s->port = sockaddr_port(&ss);
 	return s;
 fail:
 	watchdog_stop(s->watchdog);
@@ -722,23 +769,39 @@ int http_port(const struct http_server *s)
 	return s->port;
 }
 
+static unsigned open_connections(struct http_server *s)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(
+		s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return info != NULL ? info->num_connections : 0;
+}
+
 void http_stop(struct http_server *s, int timeout_s)
 {
 	struct timespec tick = {0, 10 * 1000 * 1000};
 	int64_t deadline = mono_ms() + timeout_s * 1000L;
+	MHD_socket listener;
 
 	if (s == NULL)
 		return;
-	/* Refuse new requests (503, the sender retries them against the
-	 * next start), then give requests in flight (and those waiting for
-	 * their flush) time to be answered; idle keep-alive connections are
-	 * closed by the stop. Not MHD_quiesce_daemon: with an epoll thread
-	 * pool it races the workers over the listen socket and libmicrohttpd
-	 * 0.9.75 aborts the process when it loses. */
+	/* Stop accepting: new connections wait in the kernel's queue (under
+	 * socket activation systemd keeps the socket, and the next instance
+	 * takes them: a restart refuses nothing). Requests on open
+	 * connections are still served, with Connection: close, until every
+	 * connection is closed (a client accepted just before may not have
+	 * sent its request yet) or the deadline, which an idle keep-alive
+	 * client makes us wait for. The listening socket is ours after the
+	 * quiesce and closed without shutdown(), which would break it for
+	 * systemd's copy too. */
 	atomic_store(&s->stopping, 1);
-	while (atomic_load(&s->in_flight) > 0 && mono_ms() < deadline)
+	listener = MHD_quiesce_daemon(s->daemon);
+	while ((atomic_load(&s->in_flight) > 0 || open_connections(s) > 0) &&
+	       mono_ms() < deadline)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
 	watchdog_stop(s->watchdog);
 	authlimit_free(s->authlimit);
 	free(s);

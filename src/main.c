@@ -10,6 +10,8 @@
 #include "http.h"
 #include "log.h"
 #include "runtime.h"
+#include "service.h"
+#include "util.h"
 
 #ifndef RTW_VERSION
 #define RTW_VERSION "unknown"
@@ -61,15 +63,48 @@ static void log_startup(const struct runtime *rt, int port)
 			 rt->handlers[i].module.path);
 }
 
-/* Waits for SIGTERM or SIGINT. SIGHUP (reload) is not implemented yet and
- * is logged and ignored rather than killing the daemon. */
-static void wait_for_stop(const sigset_t *set)
+/* How often the status line goes to systemd without a watchdog. */
+#define STATUS_INTERVAL_MS 10000
+
+/* The line systemd shows in `systemctl status`: events and their rate
+ * since the last tick, and the slowest handler's backlog. */
+static void report_status(struct runtime *rt, uint64_t *last_accepted,
+			  int64_t *last_ms)
 {
+	uint64_t accepted = atomic_load(&rt->stats.accepted);
+	int64_t now = mono_ms(), span = now - *last_ms;
+	char line[160];
+
+	snprintf(line, sizeof(line),
+		 "%llu event(s) accepted, %.1f/s; backlog %llu",
+		 (unsigned long long)accepted,
+		 span > 0 ? (double)(accepted - *last_accepted) * 1000.0 /
+				    (double)span
+			  : 0.0,
+		 (unsigned long long)runtime_backlog(rt));
+	service_tick(line);
+	*last_accepted = accepted;
+	*last_ms = now;
+}
+
+/* Waits for SIGTERM or SIGINT, sending systemd its status (and the
+ * watchdog its keep-alive) between signals: this loop is the one that
+ * would stop if the daemon hung. SIGHUP (reload) is not implemented yet
+ * and is logged and ignored rather than killing the daemon. */
+static void wait_for_stop(struct runtime *rt, const sigset_t *set)
+{
+	int64_t tick_ms = service_tick_ms(STATUS_INTERVAL_MS);
+	struct timespec tick = {tick_ms / 1000, (tick_ms % 1000) * 1000000L};
+	uint64_t last_accepted = 0;
+	int64_t last_ms = mono_ms();
 	int sig;
 
 	for (;;) {
-		if (sigwait(set, &sig) != 0)
+		sig = sigtimedwait(set, NULL, &tick);
+		if (sig < 0) {
+			report_status(rt, &last_accepted, &last_ms);
 			continue;
+		}
 		if (sig == SIGHUP) {
 			log_warnx("SIGHUP: reload is not supported yet; restart "
 				  "to apply a new configuration");
@@ -97,6 +132,23 @@ static void log_summary(const struct runtime *rt)
 		 (unsigned long long)atomic_load(&rt->stats.handled_fail));
 }
 
+/* The HTTP listener, on the socket systemd passed if it passed one. */
+static struct http_server *start_listener(struct runtime *rt)
+{
+	char why[160];
+	int fd = service_listen_fd(why, sizeof(why));
+
+	if (fd == -2) {
+		log_warnx("%s", why);
+		return NULL;
+	}
+	if (fd >= 0)
+		log_info("serving on the socket systemd passed (fd %d); "
+			 "listen.address and listen.port are not used",
+			 fd);
+	return http_start(rt, fd);
+}
+
 /* Runs until SIGTERM/SIGINT. Returns the exit status; *stuck is set when
  * a handler did not finish in time (its memory must not be freed). */
 static int serve(struct runtime *rt, int *stuck)
@@ -117,13 +169,15 @@ static int serve(struct runtime *rt, int *stuck)
 		*stuck = runtime_stop(rt, 0) != 0;
 		return 1;
 	}
-	server = http_start(rt);
+	server = start_listener(rt);
 	if (server == NULL) {
 		*stuck = runtime_stop(rt, rt->conf->shutdown_timeout_s) != 0;
 		return 1;
 	}
 	log_startup(rt, http_port(server));
-	wait_for_stop(&set);
+	service_ready("accepting events");
+	wait_for_stop(rt, &set);
+	service_stopping();
 	http_stop(server, HTTP_DRAIN_S);
 	*stuck = runtime_stop(rt, (int)rt->conf->shutdown_timeout_s) != 0;
 	log_summary(rt);

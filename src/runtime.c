@@ -204,3 +204,21 @@ void runtime_progress_saved(struct runtime *rt)
 	spool_set_done(rt->spool,
 		       low == UINT64_MAX ? spool_committed(rt->spool) : low);
 }
+
+uint64_t runtime_backlog(struct runtime *rt)
+{
+	uint64_t committed, backlog = 0;
+
+	if (rt->spool == NULL || rt->dispatchers == NULL)
+		return 0;
+	committed = spool_committed(rt->spool);
+	for (size_t i = 0; i < rt->nhandlers; i++) {
+		uint64_t low = rt->dispatchers[i] != NULL
+				       ? dispatch_saved_low(rt->dispatchers[i])
+				       : committed;
+
+		if (committed > low && committed - low > backlog)
+			backlog = committed - low;
+	}
+	return backlog;
+}

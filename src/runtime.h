@@ -66,5 +66,8 @@ void runtime_bind_event(const struct runtime *rt, struct stored_event *se,
 /* A dispatcher saved its progress: let the spool drop what all are done
  * with. */
 void runtime_progress_saved(struct runtime *rt);
+/* Events stored and not yet done by the slowest handler (as of its last
+ * saved progress). 0 before runtime_start. */
+uint64_t runtime_backlog(struct runtime *rt);
 
 #endif

@@ -61,7 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	rt = runtime_open(config_load(path, &errs), &errs);
 	if (rt == NULL || runtime_start(rt) != 0)
 		abort();
-	s = http_start(rt);
+	s = http_start(rt, -1);
 	if (s == NULL)
 		abort();
 	port = http_port(s);

@@ -298,9 +298,32 @@ static off_t file_size(const char *path)
  * that change the daemon's behaviour, then exec. */
 static void exec_maybe_under_valgrind(const char *const *argv);
 
+/* In the child: what systemd would pass (see struct daemon). */
+static void pass_service_env(const struct daemon *d)
+{
+	char value[32];
+
+	if (d->listen_fd > 0) {
+		/* dup2 clears close-on-exec on fd 3; on fd 3 itself, clear it
+		 * by hand. */
+		if (d->listen_fd != 3 ? dup2(d->listen_fd, 3) < 0
+				      : fcntl(3, F_SETFD, 0) < 0)
+			_exit(126);
+		snprintf(value, sizeof(value), "%ld", (long)getpid());
+		setenv("LISTEN_PID", value, 1);
+		setenv("LISTEN_FDS", "1", 1);
+	}
+	if (d->notify_socket[0] != '\0')
+		setenv("NOTIFY_SOCKET", d->notify_socket, 1);
+	if (d->watchdog_usec > 0) {
+		snprintf(value, sizeof(value), "%ld", d->watchdog_usec);
+		setenv("WATCHDOG_USEC", value, 1);
+	}
+}
+
 static void exec_daemon(const char *const *argv, const char *cwd,
 			const char *out, const char *err, const char *creds,
-			long file_size_limit)
+			long file_size_limit, const struct daemon *svc)
 {
 	int in = open("/dev/null", O_RDONLY);
 	int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -309,12 +332,16 @@ static void exec_daemon(const char *const *argv, const char *cwd,
 	if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
 	    dup2(e, 2) < 0)
 		_exit(126);
-	closefrom(3);
 	unsetenv("JOURNAL_STREAM");
 	unsetenv("RTWEBHOOKD_MODULE_DIR");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
 	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	if (svc != NULL)
+		pass_service_env(svc);
+	closefrom(svc != NULL && svc->listen_fd > 0 ? 4 : 3);
 	if (creds != NULL)
 		setenv("CREDENTIALS_DIRECTORY", creds, 1);
 	else
@@ -409,7 +436,7 @@ int daemon_start(struct daemon *d, const char *extra_arg)
 	}
 	if (d->pid == 0)
 		exec_daemon(argv, d->dir, d->out_log, d->err_log, NULL,
-			    d->file_size_limit);
+			    d->file_size_limit, d);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (elapsed_ms(&start) < START_TIMEOUT_MS) {
 		int port;
@@ -544,7 +571,7 @@ int harness_run(const char *const *argv, const char *cwd, const char *creds,
 	fflush(NULL);
 	child.pid = fork();
 	if (child.pid == 0)
-		exec_daemon(full, cwd, out, err, creds, 0);
+		exec_daemon(full, cwd, out, err, creds, 0, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (child.pid > 0 && !reap(&child, 0)) {
 		if (elapsed_ms(&start) > RUN_TIMEOUT_MS) {

@@ -40,6 +40,14 @@ struct daemon {
 	/* When > 0, the daemon runs with RLIMIT_FSIZE at this many bytes
 	 * (SIGXFSZ ignored): writes past it fail as on a full disk. */
 	long file_size_limit;
+	/* Running as systemd would start it (all off when zero/empty):
+	 * listen_fd > 0 is passed as fd 3 with LISTEN_FDS=1 and LISTEN_PID
+	 * (socket activation; the test keeps its copy, so the socket outlives
+	 * a restart); notify_socket is NOTIFY_SOCKET; watchdog_usec > 0 is
+	 * WATCHDOG_USEC. */
+	int listen_fd;
+	char notify_socket[108];
+	long watchdog_usec;
 };
 
 /* Creates the temporary directory. NULL on failure. */
