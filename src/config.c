@@ -302,6 +302,22 @@ static void read_spool(struct reader *r, const config_setting_t *root,
 	setting_error(r, f, "'fsync' must be \"always\", \"batch\" or \"off\"");
 }
 
+/* metrics = { allow_from = [...]; }: replaces the loopback default. */
+static void read_metrics(struct reader *r, const config_setting_t *root,
+			 struct config *c)
+{
+	static const char *const keys[] = {"allow_from", NULL};
+	config_setting_t *g = group_member(r, root, "metrics", keys);
+
+	if (g == NULL || config_setting_get_member(g, "allow_from") == NULL)
+		return;
+	free(c->metrics_allow_from);
+	c->metrics_allow_from = NULL;
+	c->nmetrics_allow_from = 0;
+	read_cidrs(r, g, "allow_from", &c->metrics_allow_from,
+		   &c->nmetrics_allow_from);
+}
+
 static void read_dedup(struct reader *r, const config_setting_t *root,
 		       struct config *c)
 {
@@ -656,8 +672,13 @@ static struct config *config_defaults(const char *file)
 	c->fsync = FSYNC_BATCH;
 	c->segment_bytes = 64 * 1024 * 1024;
 	c->dedup_window_s = 900;
+	c->metrics_allow_from = calloc(2, sizeof(*c->metrics_allow_from));
+	if (c->metrics_allow_from != NULL &&
+	    cidr_parse("127.0.0.1/8", &c->metrics_allow_from[0]) == 0 &&
+	    cidr_parse("::1", &c->metrics_allow_from[1]) == 0)
+		c->nmetrics_allow_from = 2;
 	if (c->file == NULL || c->listen_address == NULL ||
-	    c->spool_dir == NULL) {
+	    c->spool_dir == NULL || c->nmetrics_allow_from != 2) {
 		config_free(c);
 		return NULL;
 	}
@@ -670,7 +691,7 @@ static void read_root(struct reader *r, const config_setting_t *root,
 	static const char *const keys[] = {"listen",    "limits",
 					   "spool",     "dedup",
 					   "endpoints", "handlers",
-					   "trusted_proxies", NULL};
+					   "trusted_proxies", "metrics", NULL};
 
 	check_keys(r, root, "the top level", keys);
 	read_cidrs(r, root, "trusted_proxies", &c->trusted_proxies,
@@ -679,6 +700,7 @@ static void read_root(struct reader *r, const config_setting_t *root,
 	read_limits(r, root, c);
 	read_spool(r, root, c);
 	read_dedup(r, root, c);
+	read_metrics(r, root, c);
 	c->endpoints = read_groups(r, root, "endpoints", sizeof(*c->endpoints),
 				   &c->nendpoints, read_endpoint_cb);
 	c->handlers = read_groups(r, root, "handlers", sizeof(*c->handlers),
@@ -770,6 +792,7 @@ void config_free(struct config *c)
 	free(c->endpoints);
 	free(c->handlers);
 	free(c->trusted_proxies);
+	free(c->metrics_allow_from);
 	free(c->file);
 	free(c->listen_address);
 	free(c->spool_dir);

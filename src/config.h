@@ -68,6 +68,10 @@ struct config {
 	int64_t dedup_window_s;
 	struct cidr *trusted_proxies;
 	size_t ntrusted_proxies;
+	/* Who may GET /metrics (the client as trusted_proxies tell it);
+	 * empty: /metrics is off (404). */
+	struct cidr *metrics_allow_from;
+	size_t nmetrics_allow_from;
 	struct endpoint_conf *endpoints;
 	size_t nendpoints;
 	struct handler_conf *handlers;

@@ -344,8 +344,11 @@ static enum rtw_result serve(struct dispatcher *d,
 			     struct rtw_error *err)
 {
 	const struct rtw_handler *desc = d->h->module.desc;
+	int64_t start_us = mono_us();
 	enum rtw_result r = desc->handle(d->h->state, ev, err);
 
+	metrics_count_handled(d->rt->metrics, d->h->index, r,
+			      mono_us() - start_us);
 	if (r != RTW_OK && r != RTW_RETRY) {
 		if (r != RTW_FAIL)
 			rtw_error_set(err, "handler returned %d, not OK, RETRY "

@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "authlimit.h"
+#include "exposition.h"
 #include "http.h"
 #include "http_request.h"
 #include "ingest.h"
@@ -187,7 +188,8 @@ static enum MHD_Result respond(const struct http_server *s,
 				"text/plain; charset=utf-8");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
-					strcmp(url, "/healthz") == 0
+					strcmp(url, "/healthz") == 0 ||
+							strcmp(url, "/metrics") == 0
 						? "GET, HEAD"
 						: "POST");
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
@@ -196,6 +198,8 @@ static enum MHD_Result respond(const struct http_server *s,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
+	metrics_count_request(s->rt->metrics,
+			      request_find_endpoint(s->rt->conf, url), status);
 	if (status >= 400) {
 		char path[256], verb[32], why[320];
 
@@ -248,6 +252,44 @@ static enum MHD_Result serve_health(struct http_server *s,
 		return reject(s, c, client, method, url,
 			      MHD_HTTP_SERVICE_UNAVAILABLE, strerror(err));
 	return respond(s, c, client, method, url, MHD_HTTP_OK, "ok\n", NULL);
+}
+
+/* GET /metrics, for clients in metrics.allow_from (loopback by default;
+ * behind a proxy, the client the proxy names: the internet never gets
+ * it through the proxy). */
+static enum MHD_Result serve_metrics(struct http_server *s,
+				     struct MHD_Connection *c,
+				     const struct netaddr *client,
+				     const char *method, const char *url)
+{
+	const struct config *conf = s->rt->conf;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len = 0;
+	char *text;
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reject(s, c, client, method, url,
+			      MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	if (!cidr_list_contains(conf->metrics_allow_from,
+				conf->nmetrics_allow_from, client))
+		return reject(s, c, client, method, url, MHD_HTTP_FORBIDDEN,
+			      "client not in metrics.allow_from");
+	text = exposition_render(s->rt, &len);
+	if (text == NULL)
+		return reject(s, c, client, method, url,
+			      MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	metrics_count_request(s->rt->metrics, -1, MHD_HTTP_OK);
+	return ret;
 }
 
 /* Counts a failed authentication (bad token or bad signature) and warns
@@ -414,6 +456,8 @@ static enum MHD_Result begin_request(struct http_server *s,
 			      "max_header_bytes");
 	if (strcmp(url, "/healthz") == 0)
 		return serve_health(s, c, &client, method, url);
+	if (strcmp(url, "/metrics") == 0 && s->rt->conf->nmetrics_allow_from)
+		return serve_metrics(s, c, &client, method, url);
 	endpoint = request_find_endpoint(s->rt->conf, url);
 	if (endpoint < 0)
 		return reject(s, c, &client, method, url, MHD_HTTP_NOT_FOUND,

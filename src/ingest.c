@@ -110,6 +110,8 @@ void ingest_body(struct runtime *rt, size_t endpoint, char *body, size_t len,
 	}
 	dedup_confirm(rt->dedup, &key, seq);
 	atomic_fetch_add(&rt->stats.accepted, 1);
+	metrics_count_event(rt->metrics, se->ev.view.type,
+			    se->ev.view.timestamp.absolute, received_ms);
 	if (se->ev.view.type == RTW_EVENT_UNKNOWN)
 		atomic_fetch_add(&rt->stats.unknown_type, 1);
 	set_verdict(v, 200, "accepted");

@@ -41,8 +41,9 @@ struct runtime *runtime_open(struct config *conf, struct errlist *errs)
 	rt->dispatchers = calloc(n ? n : 1, sizeof(*rt->dispatchers));
 	rt->endpoint_targets = calloc(conf->nendpoints ? conf->nendpoints : 1,
 				      sizeof(*rt->endpoint_targets));
+	rt->metrics = metrics_new(conf->nendpoints, n);
 	if (rt->handlers == NULL || rt->endpoint_targets == NULL ||
-	    rt->dispatchers == NULL) {
+	    rt->dispatchers == NULL || rt->metrics == NULL) {
 		errlist_add(errs, conf->file, 0, "out of memory");
 		runtime_close(rt);
 		return NULL;
@@ -146,6 +147,7 @@ void runtime_close(struct runtime *rt)
 	for (size_t i = 0; i < rt->nhandlers; i++)
 		handler_close(&rt->handlers[i]);
 	dedup_free(rt->dedup);
+	metrics_free(rt->metrics);
 	free(rt->dispatchers);
 	free(rt->handlers);
 	free(rt->endpoint_targets);

@@ -14,6 +14,7 @@
 #include "dedup.h"
 #include "dispatch.h"
 #include "handler.h"
+#include "metrics.h"
 #include "spool.h"
 #include "stored_event.h"
 
@@ -40,6 +41,7 @@ struct runtime {
 	struct dedup *dedup;
 	struct dispatcher **dispatchers;
 	struct runtime_stats stats;
+	struct metrics *metrics;    /* for GET /metrics */
 };
 
 /* Takes conf (freed with the runtime, or on failure) and opens every

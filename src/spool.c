@@ -589,6 +589,30 @@ uint64_t spool_committed(struct spool *s)
 	return v;
 }
 
+uint64_t spool_bytes(struct spool *s)
+{
+	uint64_t total = 0, *firsts;
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->nsegs;
+	firsts = calloc(n ? n : 1, sizeof(*firsts));
+	for (size_t i = 0; firsts != NULL && i < n; i++)
+		firsts[i] = s->segs[i].first;
+	pthread_mutex_unlock(&s->lock);
+	/* stat outside the lock: appends never wait for a scrape. */
+	for (size_t i = 0; firsts != NULL && i < n; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		spool_segment_path(s->dir, firsts[i], path, sizeof(path));
+		if (stat(path, &st) == 0)
+			total += (uint64_t)st.st_size;
+	}
+	free(firsts);
+	return total;
+}
+
 uint64_t spool_oldest(struct spool *s)
 {
 	uint64_t v;

@@ -79,6 +79,8 @@ void spool_set_done(struct spool *s, uint64_t seq);
 /* 0 while appends succeed; the errno of the last failed append or flush
  * otherwise (cleared by the next success). */
 int spool_error(struct spool *s);
+/* The size of the segment files on disk, in bytes. */
+uint64_t spool_bytes(struct spool *s);
 /* spool_error, but while it reports a failure, the directory is probed
  * (at most once a second) and the error cleared when it has room for a
  * record of record_bytes (the largest the caller may append). */

@@ -17,6 +17,8 @@ int64_t now_ms(void);
  * which a step of the wall clock (NTP, an operator) must not stretch or
  * cut short. */
 int64_t mono_ms(void);
+/* The same in microseconds, for durations. */
+int64_t mono_us(void);
 
 /* A condition variable whose timed waits take CLOCK_MONOTONIC deadlines,
  * and such a deadline `ms` from now. */

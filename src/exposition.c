@@ -1,0 +1,109 @@
+/* GET /metrics: counters plus gauges read at scrape time. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dispatch.h"
+#include "exposition.h"
+#include "metrics.h"
+#include "runtime.h"
+#include "spool_reader.h"
+#include "util.h"
+
+/* The arrival time of event seq, read back from the spool, or -1. */
+static int64_t received_ms_of(struct spool *spool, uint64_t seq)
+{
+	struct spool_reader *rd = spool_reader_new(spool);
+	struct spool_record r;
+	int64_t ms = -1;
+
+	if (rd != NULL && spool_reader_read(rd, seq, &r) == SPOOL_READ_OK)
+		ms = r.received_ms;
+	spool_reader_free(rd);
+	return ms;
+}
+
+static void write_handler_gauges(struct runtime *rt, FILE *f)
+{
+	uint64_t committed = spool_committed(rt->spool);
+	int64_t now = now_ms();
+
+	fputs("# HELP rtwebhookd_handler_backlog_events Events stored and not "
+	      "yet done by the handler (as of its last saved progress).\n"
+	      "# TYPE rtwebhookd_handler_backlog_events gauge\n",
+	      f);
+	for (size_t i = 0; i < rt->nhandlers; i++) {
+		uint64_t low = dispatch_saved_low(rt->dispatchers[i]);
+
+		fprintf(f, "rtwebhookd_handler_backlog_events{handler=\"%s\"} "
+			   "%" PRIu64 "\n",
+			rt->handlers[i].conf->name,
+			committed > low ? committed - low : 0);
+	}
+	fputs("# HELP rtwebhookd_handler_oldest_unhandled_seconds Age of the "
+	      "oldest event the handler has not done (0 when none).\n"
+	      "# TYPE rtwebhookd_handler_oldest_unhandled_seconds gauge\n",
+	      f);
+	for (size_t i = 0; i < rt->nhandlers; i++) {
+		uint64_t low = dispatch_saved_low(rt->dispatchers[i]);
+		int64_t at = committed > low
+				     ? received_ms_of(rt->spool, low + 1)
+				     : -1;
+
+		fprintf(f,
+			"rtwebhookd_handler_oldest_unhandled_seconds{handler="
+			"\"%s\"} %.3f\n",
+			rt->handlers[i].conf->name,
+			at >= 0 && now > at ? (double)(now - at) / 1000.0 : 0.0);
+	}
+}
+
+static void write_gauges(struct runtime *rt, FILE *f)
+{
+	fprintf(f,
+		"# HELP rtwebhookd_spool_bytes Size of the spool's segment "
+		"files.\n# TYPE rtwebhookd_spool_bytes gauge\n"
+		"rtwebhookd_spool_bytes %" PRIu64 "\n"
+		"# HELP rtwebhookd_spool_writable 1 while events can be "
+		"stored.\n# TYPE rtwebhookd_spool_writable gauge\n"
+		"rtwebhookd_spool_writable %d\n"
+		"# HELP rtwebhookd_duplicates_total Sender retries answered "
+		"200 and not delivered again.\n"
+		"# TYPE rtwebhookd_duplicates_total counter\n"
+		"rtwebhookd_duplicates_total %" PRIu64 "\n"
+		"# HELP rtwebhookd_events_reread_total Events a handler read "
+		"back from disk (it had fallen behind).\n"
+		"# TYPE rtwebhookd_events_reread_total counter\n"
+		"rtwebhookd_events_reread_total %" PRIu64 "\n",
+		spool_bytes(rt->spool), spool_error(rt->spool) == 0,
+		(uint64_t)atomic_load(&rt->stats.duplicates),
+		(uint64_t)atomic_load(&rt->stats.reread));
+	write_handler_gauges(rt, f);
+}
+
+char *exposition_render(struct runtime *rt, size_t *len)
+{
+	const char **endpoints = calloc(rt->conf->nendpoints + 1,
+					sizeof(*endpoints));
+	const char **handlers = calloc(rt->nhandlers + 1, sizeof(*handlers));
+	char *text = NULL;
+	FILE *f = NULL;
+
+	if (endpoints != NULL && handlers != NULL)
+		f = open_memstream(&text, len);
+	if (f != NULL) {
+		for (size_t i = 0; i < rt->conf->nendpoints; i++)
+			endpoints[i] = rt->conf->endpoints[i].path;
+		for (size_t i = 0; i < rt->nhandlers; i++)
+			handlers[i] = rt->handlers[i].conf->name;
+		metrics_write(rt->metrics, endpoints, handlers, f);
+		write_gauges(rt, f);
+		if (fclose(f) != 0) {
+			free(text);
+			text = NULL;
+		}
+	}
+	free(endpoints);
+	free(handlers);
+	return text;
+}

@@ -1,0 +1,63 @@
+/* metrics.c: counters and histograms for GET /metrics (Prometheus text
+ * format 0.0.4). Updates are relaxed atomic adds from any thread, cheap
+ * enough for the request path; rendering reads them without locks (a
+ * scrape may see one counter a request ahead of another). */
+#ifndef RTW_METRICS_H
+#define RTW_METRICS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rtwebhookd/handler.h"
+
+/* Statuses counted one by one; any other is counted as "other". */
+#define METRICS_NSTATUS 13
+#define METRICS_NBUCKETS 10
+#define METRICS_NTYPES (RTW_EVENT_TRANSCRIPT_PROVIDER_DATA + 1)
+
+struct histogram {
+	const double *bounds; /* METRICS_NBUCKETS upper bounds, seconds */
+	atomic_uint_fast64_t buckets[METRICS_NBUCKETS]; /* not cumulative */
+	atomic_uint_fast64_t count;
+	atomic_uint_fast64_t sum_us;
+};
+
+struct handler_metrics {
+	atomic_uint_fast64_t results[3]; /* ok, retry, fail */
+	struct histogram duration;      /* time in handle() */
+};
+
+struct metrics {
+	size_t nendpoints;
+	/* [endpoint][status]; the last row is "no endpoint" (404, /healthz). */
+	atomic_uint_fast64_t (*requests)[METRICS_NSTATUS + 1];
+	atomic_uint_fast64_t events[METRICS_NTYPES];
+	struct histogram lag; /* arrival minus the event's own timestamp */
+	size_t nhandlers;
+	struct handler_metrics *handlers;
+};
+
+struct metrics *metrics_new(size_t nendpoints, size_t nhandlers);
+void metrics_free(struct metrics *m);
+
+/* endpoint is the configured index, or -1. */
+void metrics_count_request(struct metrics *m, int endpoint, int status);
+/* An accepted event; its ISO 8601 `absolute` timestamp (may be NULL) and
+ * arrival time give the lag. */
+void metrics_count_event(struct metrics *m, enum rtw_event_type type,
+			 const char *absolute, int64_t received_ms);
+void metrics_count_handled(struct metrics *m, size_t handler,
+			   enum rtw_result result, int64_t duration_us);
+
+/* Milliseconds since the epoch of an ISO 8601 UTC time such as
+ * "2026-11-26T16:20:01.480Z" (offsets "+01:00" allowed), or -1. */
+int64_t metrics_parse_iso8601_ms(const char *text);
+
+/* The counters' part of the exposition, appended to f. names[] are the
+ * endpoint paths and handler names, in configuration order. */
+void metrics_write(const struct metrics *m, const char *const *endpoints,
+		   const char *const *handlers, FILE *f);
+
+#endif
