@@ -253,7 +253,7 @@ static void read_limits(struct reader *r, const config_setting_t *root,
 		"max_connections_per_client", "max_header_bytes",
 		"timeout_s",		    "request_timeout_s",
 		"shutdown_timeout_s",	    "auth_failures_per_minute",
-		NULL};
+		"ready_max_handler_lag_s",  NULL};
 	config_setting_t *g = group_member(r, root, "limits", keys);
 
 	if (g == NULL)
@@ -268,6 +268,8 @@ static void read_limits(struct reader *r, const config_setting_t *root,
 	read_int(r, g, "timeout_s", &c->timeout_s, 1, 3600);
 	read_int(r, g, "request_timeout_s", &c->request_timeout_s, 1, 3600);
 	read_int(r, g, "shutdown_timeout_s", &c->shutdown_timeout_s, 1, 3600);
+	read_int(r, g, "ready_max_handler_lag_s", &c->ready_max_handler_lag_s,
+		 0, 7 * 86400);
 	read_int(r, g, "auth_failures_per_minute",
 		 &c->auth_failures_per_minute, 0, 1000000);
 }
@@ -442,8 +444,12 @@ static void read_endpoint(struct reader *r, const config_setting_t *g,
 	else if (ep->path[0] != '/')
 		setting_error(r, g, "endpoint path '%s' must start with '/'",
 			      ep->path);
-	else if (strcmp(ep->path, "/healthz") == 0)
-		setting_error(r, g, "endpoint path '/healthz' is reserved");
+	else if (strcmp(ep->path, "/healthz") == 0 ||
+		 strcmp(ep->path, "/readyz") == 0 ||
+		 strcmp(ep->path, "/metrics") == 0)
+		setting_error(r, g, "endpoint path '%s' is reserved (the "
+				    "daemon serves it)",
+			      ep->path);
 	read_secrets(r, g, &er, "tokens", "token_file", add_token);
 	read_secrets(r, g, &er, "signing_secrets", "signing_secret_file",
 		     add_signing_key);
@@ -668,6 +674,7 @@ static struct config *config_defaults(const char *file)
 	c->request_timeout_s = 30;
 	c->auth_failures_per_minute = 60;
 	c->shutdown_timeout_s = 10;
+	c->ready_max_handler_lag_s = 300;
 	c->spool_dir = strdup("/var/lib/rtwebhookd/spool");
 	c->fsync = FSYNC_BATCH;
 	c->segment_bytes = 64 * 1024 * 1024;

@@ -62,6 +62,7 @@ struct config {
 	int64_t request_timeout_s;
 	int64_t auth_failures_per_minute;
 	int64_t shutdown_timeout_s;
+	int64_t ready_max_handler_lag_s; /* /readyz: 0 = no check */
 	char *spool_dir;
 	enum fsync_mode fsync;
 	int64_t segment_bytes;

@@ -7,26 +7,10 @@
 #include "exposition.h"
 #include "metrics.h"
 #include "runtime.h"
-#include "spool_reader.h"
-#include "util.h"
-
-/* The arrival time of event seq, read back from the spool, or -1. */
-static int64_t received_ms_of(struct spool *spool, uint64_t seq)
-{
-	struct spool_reader *rd = spool_reader_new(spool);
-	struct spool_record r;
-	int64_t ms = -1;
-
-	if (rd != NULL && spool_reader_read(rd, seq, &r) == SPOOL_READ_OK)
-		ms = r.received_ms;
-	spool_reader_free(rd);
-	return ms;
-}
 
 static void write_handler_gauges(struct runtime *rt, FILE *f)
 {
 	uint64_t committed = spool_committed(rt->spool);
-	int64_t now = now_ms();
 
 	fputs("# HELP rtwebhookd_handler_backlog_events Events stored and not "
 	      "yet done by the handler (as of its last saved progress).\n"
@@ -44,18 +28,12 @@ static void write_handler_gauges(struct runtime *rt, FILE *f)
 	      "oldest event the handler has not done (0 when none).\n"
 	      "# TYPE rtwebhookd_handler_oldest_unhandled_seconds gauge\n",
 	      f);
-	for (size_t i = 0; i < rt->nhandlers; i++) {
-		uint64_t low = dispatch_saved_low(rt->dispatchers[i]);
-		int64_t at = committed > low
-				     ? received_ms_of(rt->spool, low + 1)
-				     : -1;
-
+	for (size_t i = 0; i < rt->nhandlers; i++)
 		fprintf(f,
 			"rtwebhookd_handler_oldest_unhandled_seconds{handler="
 			"\"%s\"} %.3f\n",
 			rt->handlers[i].conf->name,
-			at >= 0 && now > at ? (double)(now - at) / 1000.0 : 0.0);
-	}
+			(double)runtime_oldest_unhandled_ms(rt, i) / 1000.0);
 }
 
 static void write_gauges(struct runtime *rt, FILE *f)

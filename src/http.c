@@ -166,6 +166,13 @@ static void request_client(const struct http_server *s,
 		       joined_header(c, &xff), real_ip, client);
 }
 
+/* The daemon's own GET pages (endpoints take POST). */
+static int is_probe_path(const char *url)
+{
+	return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
+	       strcmp(url, "/metrics") == 0;
+}
+
 /* Queues a text/plain response and logs rejections. `url` is the path
  * only (libmicrohttpd passes it without the query string); a query that
  * arrived percent-encoded is redacted before logging all the same. While
@@ -188,10 +195,8 @@ static enum MHD_Result respond(const struct http_server *s,
 				"text/plain; charset=utf-8");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
-					strcmp(url, "/healthz") == 0 ||
-							strcmp(url, "/metrics") == 0
-						? "GET, HEAD"
-						: "POST");
+					is_probe_path(url) ? "GET, HEAD"
+							   : "POST");
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	if (atomic_load(&s->stopping))
@@ -252,6 +257,42 @@ static enum MHD_Result serve_health(struct http_server *s,
 		return reject(s, c, client, method, url,
 			      MHD_HTTP_SERVICE_UNAVAILABLE, strerror(err));
 	return respond(s, c, client, method, url, MHD_HTTP_OK, "ok\n", NULL);
+}
+
+/* GET /readyz: /healthz, and no handler further behind than
+ * limits.ready_max_handler_lag_s (a stuck handler: its backlog only grows
+ * in the spool, so alert before the disk fills). */
+static enum MHD_Result serve_ready(struct http_server *s,
+				   struct MHD_Connection *c,
+				   const struct netaddr *client,
+				   const char *method, const char *url)
+{
+	int64_t max_ms = s->rt->conf->ready_max_handler_lag_s * 1000;
+	char why[256];
+	int err;
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reject(s, c, client, method, url,
+			      MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	err = spool_health(s->rt->spool, largest_record(s->rt->conf));
+	if (err != 0)
+		return reject(s, c, client, method, url,
+			      MHD_HTTP_SERVICE_UNAVAILABLE, strerror(err));
+	for (size_t i = 0; max_ms > 0 && i < s->rt->nhandlers; i++) {
+		int64_t age = runtime_oldest_unhandled_ms(s->rt, i);
+
+		if (age <= max_ms)
+			continue;
+		snprintf(why, sizeof(why),
+			 "handler %s is %lld s behind (limit %lld s)",
+			 s->rt->handlers[i].conf->name,
+			 (long long)(age / 1000),
+			 (long long)s->rt->conf->ready_max_handler_lag_s);
+		return reject(s, c, client, method, url,
+			      MHD_HTTP_SERVICE_UNAVAILABLE, why);
+	}
+	return respond(s, c, client, method, url, MHD_HTTP_OK, "ready\n",
+		       NULL);
 }
 
 /* GET /metrics, for clients in metrics.allow_from (loopback by default;
@@ -456,6 +497,8 @@ static enum MHD_Result begin_request(struct http_server *s,
 			      "max_header_bytes");
 	if (strcmp(url, "/healthz") == 0)
 		return serve_health(s, c, &client, method, url);
+	if (strcmp(url, "/readyz") == 0)
+		return serve_ready(s, c, &client, method, url);
 	if (strcmp(url, "/metrics") == 0 && s->rt->conf->nmetrics_allow_from)
 		return serve_metrics(s, c, &client, method, url);
 	endpoint = request_find_endpoint(s->rt->conf, url);

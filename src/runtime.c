@@ -7,6 +7,7 @@
 #include "log.h"
 #include "util.h"
 #include "runtime.h"
+#include "spool_reader.h"
 
 static uint64_t endpoint_mask(const struct config *conf,
 			      const struct endpoint_conf *ep)
@@ -223,4 +224,21 @@ uint64_t runtime_backlog(struct runtime *rt)
 			backlog = committed - low;
 	}
 	return backlog;
+}
+
+int64_t runtime_oldest_unhandled_ms(struct runtime *rt, size_t handler)
+{
+	uint64_t low = dispatch_saved_low(rt->dispatchers[handler]);
+	struct spool_reader *rd;
+	struct spool_record r;
+	int64_t age = 0, now = now_ms();
+
+	if (spool_committed(rt->spool) <= low)
+		return 0;
+	rd = spool_reader_new(rt->spool);
+	if (rd != NULL && spool_reader_read(rd, low + 1, &r) == SPOOL_READ_OK &&
+	    now > r.received_ms)
+		age = now - r.received_ms;
+	spool_reader_free(rd);
+	return age;
 }

@@ -71,5 +71,8 @@ void runtime_progress_saved(struct runtime *rt);
 /* Events stored and not yet done by the slowest handler (as of its last
  * saved progress). 0 before runtime_start. */
 uint64_t runtime_backlog(struct runtime *rt);
+/* How long ago the oldest event the handler has not done (as of its last
+ * saved progress) arrived, in ms; 0 when it has none. Reads the spool. */
+int64_t runtime_oldest_unhandled_ms(struct runtime *rt, size_t handler);
 
 #endif
