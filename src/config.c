@@ -304,6 +304,25 @@ static void read_spool(struct reader *r, const config_setting_t *root,
 	setting_error(r, f, "'fsync' must be \"always\", \"batch\" or \"off\"");
 }
 
+/* log = { format = "text" | "json"; } */
+static void read_log(struct reader *r, const config_setting_t *root,
+		     struct config *c)
+{
+	static const char *const keys[] = {"format", NULL};
+	config_setting_t *g = group_member(r, root, "log", keys);
+	config_setting_t *f;
+
+	if (g == NULL)
+		return;
+	f = member_of_type(r, g, "format", CONFIG_TYPE_STRING, "a string");
+	if (f == NULL)
+		return;
+	if (strcmp(config_setting_get_string(f), "json") == 0)
+		c->log_json = 1;
+	else if (strcmp(config_setting_get_string(f), "text") != 0)
+		setting_error(r, f, "'format' must be \"text\" or \"json\"");
+}
+
 /* metrics = { allow_from = [...]; }: replaces the loopback default. */
 static void read_metrics(struct reader *r, const config_setting_t *root,
 			 struct config *c)
@@ -698,7 +717,8 @@ static void read_root(struct reader *r, const config_setting_t *root,
 	static const char *const keys[] = {"listen",    "limits",
 					   "spool",     "dedup",
 					   "endpoints", "handlers",
-					   "trusted_proxies", "metrics", NULL};
+					   "trusted_proxies", "metrics", "log",
+					   NULL};
 
 	check_keys(r, root, "the top level", keys);
 	read_cidrs(r, root, "trusted_proxies", &c->trusted_proxies,
@@ -708,6 +728,7 @@ static void read_root(struct reader *r, const config_setting_t *root,
 	read_spool(r, root, c);
 	read_dedup(r, root, c);
 	read_metrics(r, root, c);
+	read_log(r, root, c);
 	c->endpoints = read_groups(r, root, "endpoints", sizeof(*c->endpoints),
 				   &c->nendpoints, read_endpoint_cb);
 	c->handlers = read_groups(r, root, "handlers", sizeof(*c->handlers),

@@ -73,6 +73,7 @@ struct config {
 	 * empty: /metrics is off (404). */
 	struct cidr *metrics_allow_from;
 	size_t nmetrics_allow_from;
+	int log_json; /* log.format = "json" */
 	struct endpoint_conf *endpoints;
 	size_t nendpoints;
 	struct handler_conf *handlers;

@@ -3,17 +3,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
 static int log_verbose;
 static int log_journal;
+static enum log_format log_format = LOG_FORMAT_TEXT;
 
 void log_init(int verbose)
 {
 	log_verbose = verbose;
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
 	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+void log_set_format(enum log_format format)
+{
+	log_format = format;
 }
 
 static const char *level_word(enum rtw_log_level level)
@@ -33,6 +40,54 @@ static const char *level_word(enum rtw_log_level level)
 	return "log";
 }
 
+/* Appends text to out as the inside of a JSON string. Control characters
+ * become \u00XX; other bytes pass as they are (messages are UTF-8, and
+ * client text was made printable by log_redact_queries). */
+static size_t json_escape(char *out, size_t cap, size_t n, const char *text)
+{
+	for (; *text != '\0' && n + 7 < cap; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		if (c == '"' || c == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* One JSON object per line: time, level, component (a handler's name, or
+ * absent) and message. */
+static void write_json(enum rtw_log_level level, const char *prefix,
+		       const char *msg)
+{
+	char line[4608], stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = (size_t)snprintf(line, sizeof(line),
+			     "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",", stamp,
+			     ts.tv_nsec / 1000000L, level_word(level));
+	if (prefix != NULL) {
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+				      "\"component\":\"");
+		n = json_escape(line, sizeof(line) - 4, n, prefix);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "\",");
+	}
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"msg\":\"");
+	n = json_escape(line, sizeof(line) - 4, n, msg);
+	fprintf(stderr, "%s\"}\n", line);
+}
+
 void log_vmsg(enum rtw_log_level level, const char *prefix, const char *fmt,
 	      va_list ap)
 {
@@ -42,6 +97,11 @@ void log_vmsg(enum rtw_log_level level, const char *prefix, const char *fmt,
 	if ((level == RTW_LOG_DEBUG && log_verbose < 1) ||
 	    (level > RTW_LOG_ERR && log_verbose < 0))
 		return;
+	if (log_format == LOG_FORMAT_JSON) {
+		vsnprintf(line, sizeof(line), fmt, ap);
+		write_json(level, prefix, line);
+		return;
+	}
 	if (log_journal)
 		n = snprintf(line, sizeof(line), "<%d>", (int)level);
 	else

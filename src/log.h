@@ -11,6 +11,12 @@
 
 /* verbose: 1 adds debug messages, 0 is normal, -1 keeps errors only. */
 void log_init(int verbose);
+
+/* text: "rtwebhookd: level: message" (or journald's "<N>message");
+ * json: one object per line {"ts","level","component"?,"msg"}. Set once
+ * the configuration is read (log.format), before threads start. */
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+void log_set_format(enum log_format format);
 void log_vmsg(enum rtw_log_level level, const char *prefix, const char *fmt,
 	      va_list ap) __attribute__((format(printf, 3, 0)));
 void log_msg(enum rtw_log_level level, const char *fmt, ...)

@@ -39,7 +39,13 @@ static struct runtime *load(const char *file)
 {
 	struct errlist errs = {0};
 	struct config *conf = config_load(file, &errs);
-	struct runtime *rt = conf != NULL ? runtime_open(conf, &errs) : NULL;
+	struct runtime *rt;
+
+	/* From here on (module init included) lines are in the configured
+	 * format; the checks of config_load could only use the default. */
+	if (conf != NULL && conf->log_json)
+		log_set_format(LOG_FORMAT_JSON);
+	rt = conf != NULL ? runtime_open(conf, &errs) : NULL;
 
 	for (size_t i = 0; i < errs.count; i++)
 		fprintf(stderr, "%s\n", errs.lines[i]);

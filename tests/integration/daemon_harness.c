@@ -398,7 +398,9 @@ static int find_port(const char *text, size_t offset)
 		return -1;
 	p += strlen(LISTEN_MARK);
 	port = strtol(p, &end, 10);
-	if (end == p || *end != '\n' || port <= 0 || port > 65535)
+	/* The line ends there, or (log.format = "json") the message does. */
+	if (end == p || (*end != '\n' && *end != '"') || port <= 0 ||
+	    port > 65535)
 		return -1;
 	return (int)port;
 }
