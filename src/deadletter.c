@@ -23,10 +23,33 @@ int deadletter_open(const char *state_dir)
 	return fd;
 }
 
+/* reason as a JSON string. A module may hand over raw bytes (a child's
+ * stderr): when they are not UTF-8, bytes from 0x80 up are written as
+ * \xNN text rather than losing the line. */
+static json_t *reason_string(const char *reason)
+{
+	json_t *s = json_string(reason);
+	char *copy;
+	size_t n = 0;
+
+	if (s != NULL)
+		return s;
+	copy = malloc(strlen(reason) * 4 + 1);
+	if (copy == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)reason; *p; p++)
+		n += (size_t)(*p < 0x80 ? sprintf(copy + n, "%c", *p)
+					: sprintf(copy + n, "\\x%02x", *p));
+	copy[n] = '\0';
+	s = json_string(copy);
+	free(copy);
+	return s;
+}
+
 int deadletter_write(int fd, const struct rtw_event *ev, const char *reason,
 		     int64_t now_ms)
 {
-	json_t *r = json_string(reason);
+	json_t *r = reason_string(reason);
 	char *quoted = r ? json_dumps(r, JSON_ENCODE_ANY) : NULL;
 	char *line = NULL;
 	size_t len = 0;

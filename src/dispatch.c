@@ -357,10 +357,14 @@ static enum rtw_result serve(struct dispatcher *d,
 		log_warnx("handler %s: event %" PRIu64 " (%s) failed: %s",
 			  d->h->conf->name, ev->seq, ev->type_name,
 			  err->message[0] ? err->message : "no reason");
-		deadletter_write(d->deadletter_fd, ev,
-				 err->message[0] ? err->message : "no reason",
-				 now_ms());
 		r = RTW_FAIL;
+		/* Never drop a refused event unrecorded: without its
+		 * dead-letter line it is retried instead. */
+		if (deadletter_write(d->deadletter_fd, ev,
+				     err->message[0] ? err->message
+						     : "no reason",
+				     now_ms()) != 0)
+			r = RTW_RETRY;
 	}
 	return r;
 }

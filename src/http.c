@@ -296,8 +296,8 @@ static enum MHD_Result serve_ready(struct http_server *s,
 }
 
 /* GET /metrics, for clients in metrics.allow_from (loopback by default;
- * behind a proxy, the client the proxy names: the internet never gets
- * it through the proxy). */
+ * behind a trusted proxy, the client the proxy names, so the internet
+ * does not get it through the proxy). */
 static enum MHD_Result serve_metrics(struct http_server *s,
 				     struct MHD_Connection *c,
 				     const struct netaddr *client,
@@ -316,6 +316,14 @@ static enum MHD_Result serve_metrics(struct http_server *s,
 				conf->nmetrics_allow_from, client))
 		return reject(s, c, client, method, url, MHD_HTTP_FORBIDDEN,
 			      "client not in metrics.allow_from");
+	/* Without trusted_proxies a proxy on loopback makes every client
+	 * look local: a request that went through a proxy is refused. */
+	if (conf->ntrusted_proxies == 0 &&
+	    (header(c, "X-Forwarded-For") != NULL ||
+	     header(c, "X-Real-IP") != NULL || header(c, "Forwarded") != NULL))
+		return reject(s, c, client, method, url, MHD_HTTP_FORBIDDEN,
+			      "a proxied request for /metrics (set "
+			      "trusted_proxies to tell its client)");
 	text = exposition_render(s->rt, &len);
 	if (text == NULL)
 		return reject(s, c, client, method, url,

@@ -88,18 +88,35 @@ static void write_json(enum rtw_log_level level, const char *prefix,
 	fprintf(stderr, "%s\"}\n", line);
 }
 
+static int put_safe(char *dst, size_t dstlen, size_t *o, unsigned char c);
+
+/* Copies src into dst with control characters as \xNN (cut to fit). */
+static void escape_controls(char *dst, size_t cap, const char *src)
+{
+	size_t o = 0;
+
+	while (*src != '\0' &&
+	       put_safe(dst, cap, &o, (unsigned char)*src) == 0)
+		src++;
+	dst[o] = '\0';
+}
+
 void log_vmsg(enum rtw_log_level level, const char *prefix, const char *fmt,
 	      va_list ap)
 {
-	char line[2048];
+	char msg[2048], safe[2048], line[2304];
 	int n = 0;
 
 	if ((level == RTW_LOG_DEBUG && log_verbose < 1) ||
 	    (level > RTW_LOG_ERR && log_verbose < 0))
 		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* A message may quote what a client or a module chose (an event
+	 * type, a handler's reason): no control character reaches the log,
+	 * so nobody can forge a line. */
+	escape_controls(safe, sizeof(safe), msg);
 	if (log_format == LOG_FORMAT_JSON) {
-		vsnprintf(line, sizeof(line), fmt, ap);
-		write_json(level, prefix, line);
+		write_json(level, prefix, safe);
 		return;
 	}
 	if (log_journal)
@@ -110,7 +127,7 @@ void log_vmsg(enum rtw_log_level level, const char *prefix, const char *fmt,
 	if (prefix != NULL && n >= 0 && (size_t)n < sizeof(line))
 		n += snprintf(line + n, sizeof(line) - n, "%s: ", prefix);
 	if (n >= 0 && (size_t)n < sizeof(line))
-		vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+		snprintf(line + n, sizeof(line) - n, "%s", safe);
 	/* One fputs per line keeps lines from several threads whole. */
 	fprintf(stderr, "%s\n", line);
 }

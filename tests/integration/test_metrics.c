@@ -128,6 +128,22 @@ static void clients_outside_allow_from_get_403(void **state)
 	assert_int_equal(http_get(d->port, "/metrics"), 403);
 }
 
+/* No trusted_proxies, so a proxy on loopback would make the internet look
+ * local: what came through a proxy is refused. */
+static void a_proxied_request_gets_403_without_trusted_proxies(void **state)
+{
+	struct daemon *d = *state;
+	const char *headers[] = {"X-Forwarded-For: 203.0.113.9", NULL};
+	struct http_request req = {.method = "GET", .target = "/metrics",
+				   .headers = headers};
+	struct http_reply rep;
+
+	assert_int_equal(http_send(d->port, &req, &rep), 0);
+	assert_int_equal(rep.status, 403);
+	http_reply_free(&rep);
+	assert_int_equal(http_get(d->port, "/metrics"), 200);
+}
+
 static void an_empty_allow_from_turns_metrics_off(void **state)
 {
 	struct daemon *d = *state;
@@ -142,6 +158,7 @@ int main(void)
 						 (void *)(extra))
 	const struct CMUnitTest tests[] = {
 		T(counters_match_a_known_sequence, ""),
+		T(a_proxied_request_gets_403_without_trusted_proxies, ""),
 		T(clients_outside_allow_from_get_403,
 		  "metrics = { allow_from = [\"10.0.0.0/8\"]; };\n"),
 		T(an_empty_allow_from_turns_metrics_off,
