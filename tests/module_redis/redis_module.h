@@ -1,0 +1,56 @@
+/* redis_module: drives the built redis.so the way the daemon does, with a
+ * mock host (collectd-style), and builds events for it. */
+#ifndef RTW_TEST_REDIS_MODULE_H
+#define RTW_TEST_REDIS_MODULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "module.h"
+
+#define REDIS_MODULE_PATH RTW_BINARY_DIR "/handlers/redis.so"
+
+/* A host whose log lines are counted and the last one kept. */
+struct redis_mock_host {
+	struct rtw_host host; /* first: the module is given &host */
+	char last_log[1024];
+	int nlogs;
+};
+
+struct redis_instance {
+	struct module module;
+	struct redis_mock_host mock;
+	void *state;
+	int initialized;
+};
+
+/* Loads redis.so (exits on failure: nothing can be tested without it) and
+ * runs init on config_json. Returns init's result; err gets its reason. */
+int redis_open(struct redis_instance *ri, const char *config_json,
+	       struct rtw_error *err);
+/* The same, failing the running test unless init succeeds. */
+void redis_open_ok(struct redis_instance *ri, const char *config_json);
+void redis_close(struct redis_instance *ri);
+
+/* An event with a body it owns. */
+struct test_event {
+	char *body;
+	size_t len;
+	char key[128];
+	struct event ev;
+};
+
+/* A chat message of bot (NULL: no bot object) whose text is
+ * "<bot>:<idx>", numbered seq, with dedup key "id:<bot>-<idx>". */
+void test_event_chat(struct test_event *te, const char *bot, int idx,
+		     uint64_t seq);
+void test_event_clear(struct test_event *te);
+
+enum rtw_result redis_handle(struct redis_instance *ri, struct test_event *te,
+			     struct rtw_error *err);
+/* Hands over the chat event (bot, idx, seq); fails the test unless OK. */
+void redis_handle_ok(struct redis_instance *ri, const char *bot, int idx,
+		     uint64_t seq);
+
+#endif
