@@ -11,6 +11,7 @@
 #include "dispatch.h"
 #include "inbox.h"
 #include "lanes.h"
+#include "pending.h"
 #include "log.h"
 #include "util.h"
 #include "progress.h"
@@ -23,6 +24,12 @@
 #define LINGER_POLLS 20
 #define READ_RETRY_FIRST_MS 100
 #define READ_RETRY_MAX_MS 1000
+/* A batching handler (RTW_PENDING) is flushed at this many events, this
+ * long after the oldest, or when there is nothing else to hand over. */
+#define FLUSH_MAX_EVENTS 256
+#define FLUSH_MAX_DELAY_MS 20
+#define FLUSH_RETRY_FIRST_MS 100
+#define FLUSH_RETRY_MAX_MS 5000
 
 struct dispatcher {
 	struct runtime *rt;
@@ -40,6 +47,12 @@ struct dispatcher {
 	int64_t last_save_ms;
 	int stopping;
 	int deadletter_fd;
+	/* Batching handlers: events answered RTW_PENDING, the flush. */
+	enum rtw_result (*flush)(void *state, struct rtw_error *err);
+	struct pending pending;
+	int flushing;           /* a worker is in flush() */
+	int64_t flush_retry_at; /* after a failed flush (monotonic ms) */
+	long flush_delay_ms;
 	pthread_t reader_thread;
 	pthread_t *workers;
 	size_t nworkers, nstarted;
@@ -327,11 +340,18 @@ static void settle(struct dispatcher *d, struct lane *l,
 		pthread_cond_signal(&d->work_cv); /* another lane may be ready */
 		return;
 	}
-	atomic_fetch_add(result == RTW_OK ? &d->rt->stats.handled_ok
-					  : &d->rt->stats.handled_fail,
+	atomic_fetch_add(result == RTW_FAIL ? &d->rt->stats.handled_fail
+					    : &d->rt->stats.handled_ok,
 			 1);
 	se = lanes_finish(d->lanes, l);
-	progress_mark_done(d->progress, se->ev.view.seq);
+	/* A pending event is done once a flush covers it; if it cannot even
+	 * be listed, it stays not done: offered again after a restart. */
+	if (result != RTW_PENDING)
+		progress_mark_done(d->progress, se->ev.view.seq);
+	else if (pending_add(&d->pending, se->ev.view.seq, mono_ms()) != 0)
+		log_warnx("handler %s: out of memory listing event %" PRIu64
+			  " for its flush",
+			  hc->name, se->ev.view.seq);
 	stored_event_unref(se);
 	pthread_cond_signal(&d->room_cv);
 	pthread_cond_signal(&d->work_cv);
@@ -349,10 +369,15 @@ static enum rtw_result serve(struct dispatcher *d,
 
 	metrics_count_handled(d->rt->metrics, d->h->index, r,
 			      mono_us() - start_us);
-	if (r != RTW_OK && r != RTW_RETRY) {
+	if (r == RTW_PENDING && d->flush == NULL) {
+		rtw_error_set(err, "handler returned PENDING but has no "
+				   "flush callback");
+		r = RTW_FAIL;
+	}
+	if (r != RTW_OK && r != RTW_RETRY && r != RTW_PENDING) {
 		if (r != RTW_FAIL)
-			rtw_error_set(err, "handler returned %d, not OK, RETRY "
-					   "or FAIL",
+			rtw_error_set(err, "handler returned %d, not OK, RETRY, "
+					   "FAIL or PENDING",
 				      (int)r);
 		log_warnx("handler %s: event %" PRIu64 " (%s) failed: %s",
 			  d->h->conf->name, ev->seq, ev->type_name,
@@ -369,17 +394,113 @@ static enum rtw_result serve(struct dispatcher *d,
 	return r;
 }
 
+/* ---- batching handlers: the flush ---------------------------------------- */
+
+/* Is a flush due now? Lock held. */
+static int flush_due(const struct dispatcher *d, int64_t now, int idle)
+{
+	if (d->flush == NULL || d->flushing || d->pending.count == 0 ||
+	    now < d->flush_retry_at)
+		return 0;
+	return idle || d->pending.count >= FLUSH_MAX_EVENTS ||
+	       now - d->pending.oldest_ms >= FLUSH_MAX_DELAY_MS;
+}
+
+/* After a failed flush no new event is handed over (the batch would only
+ * grow) until the retry time. Lock held. */
+static int flush_blocked(const struct dispatcher *d, int64_t now)
+{
+	return d->pending.count > 0 && now < d->flush_retry_at;
+}
+
+/* The flush's verdict on the events in taken. Lock held. */
+static void settle_flush(struct dispatcher *d, struct pending *taken,
+			 enum rtw_result r, const char *reason)
+{
+	const char *name = d->h->conf->name;
+
+	if (r == RTW_OK) {
+		for (size_t i = 0; i < taken->count; i++)
+			progress_mark_done(d->progress, taken->seqs[i]);
+		pending_free(taken);
+		if (d->flush_delay_ms > FLUSH_RETRY_FIRST_MS)
+			log_info("handler %s: flush works again", name);
+		d->flush_delay_ms = FLUSH_RETRY_FIRST_MS;
+		d->flush_retry_at = 0;
+		pthread_cond_signal(&d->room_cv);
+		maybe_save(d, 0);
+		return;
+	}
+	if (d->flush_delay_ms == FLUSH_RETRY_FIRST_MS)
+		log_warnx("handler %s: flush failed, retrying: %s", name,
+			  reason[0] ? reason : "no reason");
+	if (pending_restore(&d->pending, taken) != 0)
+		log_warnx("handler %s: out of memory keeping its batch; "
+			  "its events are offered again after a restart",
+			  name);
+	d->flush_retry_at = mono_ms() + d->flush_delay_ms;
+	d->flush_delay_ms = d->flush_delay_ms * 2 < FLUSH_RETRY_MAX_MS
+				    ? d->flush_delay_ms * 2
+				    : FLUSH_RETRY_MAX_MS;
+}
+
+/* Flushes the batch: the module's flush runs without the lock (other
+ * workers go on handling), the verdict is taken under it. Lock held. */
+static void run_flush(struct dispatcher *d)
+{
+	struct pending taken;
+	struct rtw_error err = {{0}};
+	enum rtw_result r;
+
+	pending_take(&d->pending, &taken);
+	d->flushing = 1;
+	pthread_mutex_unlock(&d->lock);
+	r = d->flush(d->h->state, &err);
+	pthread_mutex_lock(&d->lock);
+	d->flushing = 0;
+	settle_flush(d, &taken, r, err.message);
+	pthread_cond_broadcast(&d->work_cv);
+}
+
+/* When the idle worker should wake: the next lane, the next save, the end
+ * of a flush backoff or a flush's deadline. Lock held. */
+static int64_t idle_wake(const struct dispatcher *d, int64_t wake)
+{
+	int64_t flush_at = -1;
+
+	if (progress_dirty(d->progress) &&
+	    (wake < 0 || wake > d->last_save_ms + SAVE_INTERVAL_MS))
+		wake = d->last_save_ms + SAVE_INTERVAL_MS;
+	if (d->pending.count > 0)
+		flush_at = d->flush_retry_at > 0
+				   ? d->flush_retry_at
+				   : d->pending.oldest_ms + FLUSH_MAX_DELAY_MS;
+	if (flush_at > 0 && (wake < 0 || flush_at < wake))
+		wake = flush_at;
+	return wake;
+}
+
 static void *worker_main(void *arg)
 {
 	struct dispatcher *d = arg;
 
 	pthread_mutex_lock(&d->lock);
 	while (!d->stopping) {
-		int64_t wake = -1;
-		struct lane *l = lanes_take(d->lanes, mono_ms(), &wake);
+		int64_t now = mono_ms(), wake = -1;
+		struct lane *l = NULL;
 		struct rtw_error err = {{0}};
 		enum rtw_result r;
 
+		if (flush_due(d, now, 0)) {
+			run_flush(d);
+			continue;
+		}
+		if (!flush_blocked(d, now))
+			l = lanes_take(d->lanes, now, &wake);
+		if (l == NULL && flush_due(d, now, 1)) {
+			run_flush(d); /* nothing else to do: flush now */
+			continue;
+		}
 		if (l == NULL) {
 			struct timespec until;
 
@@ -387,10 +508,7 @@ static void *worker_main(void *arg)
 			 * interval has passed, so a quiet handler's progress
 			 * is on disk within SAVE_INTERVAL_MS. */
 			maybe_save(d, 0);
-			if (progress_dirty(d->progress) &&
-			    (wake < 0 ||
-			     wake > d->last_save_ms + SAVE_INTERVAL_MS))
-				wake = d->last_save_ms + SAVE_INTERVAL_MS;
+			wake = idle_wake(d, wake);
 			until = at_ms(wake > 0 ? wake : mono_ms() + 1000);
 			pthread_cond_timedwait(&d->work_cv, &d->lock, &until);
 			continue;
@@ -428,6 +546,8 @@ struct dispatcher *dispatch_start(struct runtime *rt, struct handler *h)
 		return NULL;
 	d->rt = rt;
 	d->h = h;
+	d->flush = handler_flush_fn(h);
+	d->flush_delay_ms = FLUSH_RETRY_FIRST_MS;
 	d->deadletter_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->save_lock, NULL);
@@ -493,6 +613,10 @@ int dispatch_stop(struct dispatcher *d, int64_t deadline_ms)
 	d->reader_started = 0;
 	d->nstarted = 0;
 	pthread_mutex_lock(&d->lock);
+	/* The last batch: made durable now, or offered again next start.
+	 * Not while a worker may still be inside the module. */
+	if (rc == 0 && d->flush != NULL && d->pending.count > 0)
+		run_flush(d);
 	maybe_save(d, 1);
 	pthread_mutex_unlock(&d->lock);
 	if (rc != 0)
@@ -509,6 +633,7 @@ void dispatch_free(struct dispatcher *d)
 		return;
 	lanes_free(d->lanes);
 	inbox_free(d->inbox);
+	pending_free(&d->pending);
 	progress_free(d->progress);
 	spool_reader_free(d->reader);
 	if (d->deadletter_fd >= 0)

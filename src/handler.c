@@ -68,6 +68,7 @@ int handler_open(struct handler *h, const struct handler_conf *conf,
 		.state_dir = h->state_dir,
 		.log = host_log,
 		.host_private = h,
+		.abi_minor = RTW_HANDLER_ABI_MINOR,
 	};
 	if (h->module.desc->init(&h->host, conf->config, &h->state, &err) !=
 	    0) {
@@ -102,4 +103,13 @@ int handler_subscribes(const struct handler *h, const char *type_name)
 		if (fnmatch(events->items[i], type_name, 0) == 0)
 			return 1;
 	return 0;
+}
+
+enum rtw_result (*handler_flush_fn(const struct handler *h))(
+	void *state, struct rtw_error *err)
+{
+	const struct rtw_handler *desc = h->module.desc;
+
+	return RTW_HAS_FIELD(desc, struct rtw_handler, flush) ? desc->flush
+							       : NULL;
 }

@@ -27,6 +27,10 @@ struct handler {
 int handler_open(struct handler *h, const struct handler_conf *conf,
 		 const struct config *config, size_t index,
 		 struct errlist *errs);
+/* The module's flush callback (ABI 1.2), or NULL when it has none. */
+enum rtw_result (*handler_flush_fn(const struct handler *h))(
+	void *state, struct rtw_error *err);
+
 /* Runs fini (when init succeeded) and unloads the module. */
 void handler_close(struct handler *h);
 

@@ -155,7 +155,11 @@ void metrics_count_handled(struct metrics *m, size_t handler,
 	if (handler >= m->nhandlers)
 		return;
 	h = &m->handlers[handler];
-	add(&h->results[result == RTW_OK ? 0 : result == RTW_RETRY ? 1 : 2], 1);
+	/* PENDING counts as ok: the handler took the event. */
+	add(&h->results[result == RTW_OK || result == RTW_PENDING ? 0
+			: result == RTW_RETRY			  ? 1
+								  : 2],
+	    1);
 	observe(&h->duration, duration_us);
 }
 

@@ -49,6 +49,9 @@ extern "C" {
 #endif
 
 #define RTW_HANDLER_ABI_VERSION 1u
+/* Compatible additions since 1.0: 1.1 struct rtw_event.dedup_key; 1.2
+ * RTW_PENDING, struct rtw_handler.flush, struct rtw_host.abi_minor. */
+#define RTW_HANDLER_ABI_MINOR 2u
 
 /* The name of the one symbol a module exports. */
 #define RTW_HANDLER_ENTRY_SYMBOL "rtw_handler_entry"
@@ -69,6 +72,11 @@ enum rtw_result {
 	/* Permanent failure: the host writes the event and the reason to the
 	 * handler's dead-letter file and goes on with the next event. */
 	RTW_FAIL = 2,
+	/* Since 1.2, only from a module with a flush callback: taken into the
+	 * module's batch, not yet durable. The host hands over the bot's next
+	 * event, and counts this one done only once a later flush returns
+	 * RTW_OK; until then a crash offers it again. */
+	RTW_PENDING = 3,
 };
 
 /* Event types Recall documents for real-time webhook endpoints. Any other
@@ -187,6 +195,11 @@ struct rtw_host {
 	void (*log)(const struct rtw_host *host, enum rtw_log_level level,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 	void *host_private;    /* the host's own; modules must not touch it */
+	/* Added in 1.2: the host's minor ABI version (2 here). A module
+	 * answers RTW_PENDING only when the host has it and it is >= 2:
+	 *   RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
+	 *   host->abi_minor >= 2 */
+	unsigned abi_minor;
 };
 
 /* Flags a module sets in rtw_handler.flags. */
@@ -217,6 +230,18 @@ struct rtw_handler {
 	/* Releases the instance: flush, close, free. Called once per successful
 	 * init, after the last handle has returned. Main thread. Required. */
 	void (*fini)(void *state);
+
+	/* Added in 1.2; optional (NULL, or absent from an older module): makes
+	 * durable every event handle answered RTW_PENDING for before this call
+	 * began (later ones may be included). Returns RTW_OK, or RTW_RETRY
+	 * with a reason when it could not: the module then keeps the whole
+	 * batch, the host hands over no new event and calls flush again after
+	 * a backoff. (Any other answer counts as RTW_RETRY.) The host calls it
+	 * when its batch reaches 256 events, 20 ms after the oldest pending
+	 * one, when it has nothing else to hand over, and before the stop.
+	 * A worker thread; with RTW_HANDLER_THREAD_SAFE it may run while
+	 * handle runs on other workers, never two flushes at once. */
+	enum rtw_result (*flush)(void *state, struct rtw_error *err);
 };
 
 /* The entry point every module defines, exactly once:

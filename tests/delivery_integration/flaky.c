@@ -14,6 +14,9 @@
  *   sleep_ms = N        each handle first sleeps N ms (and, when N > 0,
  *                       logs "begin <seq> <bot> <type> <text>" before it)
  *   show_key = true     text is the event's dedup_key instead
+ *   batch = true        lines are kept in memory and handle answers
+ *                       PENDING; flush writes and syncs them (ABI 1.2)
+ *   flush_down_file = "PATH"  while it exists, flush answers RETRY
  *
  * Thread-safe (declares RTW_HANDLER_THREAD_SAFE): the sleep runs unlocked,
  * the output write under the instance's mutex. The host promises never to
@@ -45,14 +48,18 @@ struct flaky {
 	char *fail_bot;
 	long sleep_ms;
 	int show_key;
+	int batch;
+	char *flush_down_file;
+	char *pending; /* batched lines (under lock) */
+	size_t pending_len;
 	/* Bots whose event is being handled right now (under lock). */
 	const char *busy[FLAKY_MAX_BUSY];
 	int inflight, max_inflight;
 };
 
 static const char *const known_keys[] = {
-	"out", "retry_bot", "down_file", "fail_bot", "sleep_ms", "show_key",
-	NULL};
+	"out",	    "retry_bot", "down_file",	    "fail_bot", "sleep_ms",
+	"show_key", "batch",	 "flush_down_file", NULL};
 
 static int check_keys(const json_t *config, struct rtw_error *err)
 {
@@ -69,7 +76,8 @@ static int check_keys(const json_t *config, struct rtw_error *err)
 			rtw_error_set(err,
 				      "unknown key '%s' in config (flaky "
 				      "takes: out, retry_bot, down_file, "
-				      "fail_bot, sleep_ms, show_key)",
+				      "fail_bot, sleep_ms, show_key, batch, "
+				      "flush_down_file)",
 				      key);
 			return -1;
 		}
@@ -115,6 +123,8 @@ static void flaky_fini(void *state)
 	free(f->retry_bot);
 	free(f->down_file);
 	free(f->fail_bot);
+	free(f->flush_down_file);
+	free(f->pending);
 	free(f);
 }
 
@@ -135,11 +145,19 @@ static int flaky_init(const struct rtw_host *host, const json_t *config,
 	f->host = host;
 	f->fd = -1;
 	f->show_key = json_is_true(json_object_get(config, "show_key"));
+	f->batch = json_is_true(json_object_get(config, "batch"));
+	if (f->batch && !(RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
+			  host->abi_minor >= 2)) {
+		rtw_error_set(err, "batch needs a host with ABI 1.2");
+		goto fail;
+	}
 	pthread_mutex_init(&f->lock, NULL);
 	if (string_member(config, "out", &out, err) != 0 ||
 	    string_member(config, "retry_bot", &f->retry_bot, err) != 0 ||
 	    string_member(config, "down_file", &f->down_file, err) != 0 ||
-	    string_member(config, "fail_bot", &f->fail_bot, err) != 0)
+	    string_member(config, "fail_bot", &f->fail_bot, err) != 0 ||
+	    string_member(config, "flush_down_file", &f->flush_down_file,
+			  err) != 0)
 		goto fail;
 	if (out == NULL) {
 		rtw_error_set(err, "config needs out = \"FILE\"");
@@ -253,6 +271,47 @@ static void enter_bot(struct flaky *f, const struct rtw_event *ev,
 		f->max_inflight = f->inflight;
 }
 
+/* Batch mode: keeps the line for the next flush. Lock held. */
+static enum rtw_result keep_line(struct flaky *f, const char *line, size_t n,
+				 struct rtw_error *err)
+{
+	char *grown = realloc(f->pending, f->pending_len + n);
+
+	if (grown == NULL) {
+		rtw_error_set(err, "flaky: out of memory");
+		return RTW_RETRY;
+	}
+	memcpy(grown + f->pending_len, line, n);
+	f->pending = grown;
+	f->pending_len += n;
+	return RTW_PENDING;
+}
+
+/* Writes and syncs the batched lines (all of them: a superset of what the
+ * host asks for is allowed). */
+static enum rtw_result flaky_flush(void *state, struct rtw_error *err)
+{
+	struct flaky *f = state;
+	enum rtw_result r = RTW_OK;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->flush_down_file != NULL &&
+	    access(f->flush_down_file, F_OK) == 0) {
+		rtw_error_set(err, "flaky: %s exists", f->flush_down_file);
+		r = RTW_RETRY;
+	} else if (f->pending_len > 0 &&
+		   (write(f->fd, f->pending, f->pending_len) !=
+			    (ssize_t)f->pending_len ||
+		    fdatasync(f->fd) != 0)) {
+		rtw_error_set(err, "flaky: write: %s", strerror(errno));
+		r = RTW_RETRY;
+	} else {
+		f->pending_len = 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
 /* Everything but the busy bookkeeping. */
 static enum rtw_result handle_unlocked(struct flaky *f,
 				       const struct rtw_event *ev,
@@ -296,7 +355,9 @@ static enum rtw_result handle_unlocked(struct flaky *f,
 	/* One write per line under the lock: lines from several workers
 	 * never interleave. */
 	pthread_mutex_lock(&f->lock);
-	if (write(f->fd, line, (size_t)n) != n) {
+	if (f->batch) {
+		r = keep_line(f, line, (size_t)n, err);
+	} else if (write(f->fd, line, (size_t)n) != n) {
 		rtw_error_set(err, "flaky: write: %s", strerror(errno));
 		r = RTW_RETRY;
 	}
@@ -335,6 +396,7 @@ const struct rtw_handler *rtw_handler_entry(void)
 	    .init = flaky_init,
 	    .handle = flaky_handle,
 	    .fini = flaky_fini,
+	    .flush = flaky_flush,
 	};
 	return &handler;
 }
