@@ -324,15 +324,21 @@ static void *reader_main(void *arg)
 
 /* Acts on the handler's answer for the head event of lane. Lock held. */
 static void settle(struct dispatcher *d, struct lane *l,
-		   enum rtw_result result, const char *reason)
+		   enum rtw_result result, const char *reason,
+		   int64_t retry_ms)
 {
 	const struct handler_conf *hc = d->h->conf;
 	struct stored_event *se;
 
 	if (result == RTW_RETRY) {
-		long delay = lanes_backoff(d->lanes, l, mono_ms(),
-					   hc->retry_first_ms,
-					   hc->retry_max_ms);
+		long delay = (long)retry_ms;
+
+		if (retry_ms >= 0)
+			lanes_sleep(d->lanes, l, mono_ms(), delay);
+		else
+			delay = lanes_backoff(d->lanes, l, mono_ms(),
+					      hc->retry_first_ms,
+					      hc->retry_max_ms);
 
 		atomic_fetch_add(&d->rt->stats.handled_retry, 1);
 		log_debug("handler %s: event %" PRIu64 " retried in %ld ms: %s",
@@ -359,13 +365,31 @@ static void settle(struct dispatcher *d, struct lane *l,
 }
 
 /* Runs the handler on ev. Called without the lock. */
+/* The delay a handler asked for through host->retry_after during the
+ * handle call running on this thread, or -1. */
+static __thread int64_t asked_retry_ms = -1;
+
+#define RETRY_AFTER_MAX_MS (3600 * 1000)
+
+void dispatch_retry_after(int64_t delay_ms)
+{
+	if (delay_ms < 0)
+		delay_ms = 0;
+	asked_retry_ms =
+		delay_ms > RETRY_AFTER_MAX_MS ? RETRY_AFTER_MAX_MS : delay_ms;
+}
+
 static enum rtw_result serve(struct dispatcher *d,
 			     const struct rtw_event *ev,
-			     struct rtw_error *err)
+			     struct rtw_error *err, int64_t *retry_ms)
 {
 	const struct rtw_handler *desc = d->h->module.desc;
 	int64_t start_us = mono_us();
-	enum rtw_result r = desc->handle(d->h->state, ev, err);
+	enum rtw_result r;
+
+	asked_retry_ms = -1;
+	r = desc->handle(d->h->state, ev, err);
+	*retry_ms = asked_retry_ms;
 
 	metrics_count_handled(d->rt->metrics, d->h->index, r,
 			      mono_us() - start_us);
@@ -490,6 +514,7 @@ static void *worker_main(void *arg)
 		struct lane *l = NULL;
 		struct rtw_error err = {{0}};
 		enum rtw_result r;
+		int64_t retry_ms;
 
 		if (flush_due(d, now, 0)) {
 			run_flush(d);
@@ -514,9 +539,9 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&d->lock);
-		r = serve(d, &lane_head(l)->ev.view, &err);
+		r = serve(d, &lane_head(l)->ev.view, &err, &retry_ms);
 		pthread_mutex_lock(&d->lock);
-		settle(d, l, r, err.message);
+		settle(d, l, r, err.message, retry_ms);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return NULL;

@@ -40,6 +40,9 @@ void dispatch_offer(struct dispatcher *d, uint64_t seq,
 
 /* The low watermark last saved to disk: every seq <= it is done. */
 uint64_t dispatch_saved_low(struct dispatcher *d);
+/* host->retry_after: the delay for the event the calling worker thread is
+ * handling (read back when handle returns). */
+void dispatch_retry_after(int64_t delay_ms);
 /* Events queued in memory and the seq the reader will read next. */
 void dispatch_backlog(struct dispatcher *d, size_t *queued,
 		      uint64_t *next_seq);

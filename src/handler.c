@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dispatch.h"
 #include "handler.h"
 #include "log.h"
 #include "util.h"
@@ -24,6 +25,13 @@ static void host_log(const struct rtw_host *host, enum rtw_log_level level,
 	va_start(ap, fmt);
 	log_vmsg(level, prefix, fmt, ap);
 	va_end(ap);
+}
+
+/* Handlers ask for a retry delay on the worker thread that runs them. */
+static void host_retry_after(const struct rtw_host *host, int64_t delay_ms)
+{
+	(void)host;
+	dispatch_retry_after(delay_ms);
 }
 
 int handler_open(struct handler *h, const struct handler_conf *conf,
@@ -69,6 +77,7 @@ int handler_open(struct handler *h, const struct handler_conf *conf,
 		.log = host_log,
 		.host_private = h,
 		.abi_minor = RTW_HANDLER_ABI_MINOR,
+		.retry_after = host_retry_after,
 	};
 	if (h->module.desc->init(&h->host, conf->config, &h->state, &err) !=
 	    0) {

@@ -231,17 +231,23 @@ struct stored_event *lanes_finish(struct lanes *ls, struct lane *l)
 	return se;
 }
 
+void lanes_sleep(struct lanes *ls, struct lane *l, int64_t now_ms,
+		 long delay_ms)
+{
+	l->busy = 0;
+	l->wake_ms = now_ms + delay_ms;
+	l->listed = 1;
+	l->list_next = ls->sleeping;
+	ls->sleeping = l;
+}
+
 long lanes_backoff(struct lanes *ls, struct lane *l, int64_t now_ms,
 		   long first_ms, long max_ms)
 {
 	long delay = l->delay_ms > 0 ? l->delay_ms : first_ms;
 
-	l->busy = 0;
-	l->wake_ms = now_ms + delay;
+	lanes_sleep(ls, l, now_ms, delay);
 	l->delay_ms = delay * 2 > max_ms ? max_ms : delay * 2;
-	l->listed = 1;
-	l->list_next = ls->sleeping;
-	ls->sleeping = l;
 	return delay;
 }
 

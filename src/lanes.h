@@ -33,6 +33,10 @@ struct stored_event *lane_head(struct lane *l);
  * release the lane. Returns the event, whose reference passes to the
  * caller. */
 struct stored_event *lanes_finish(struct lanes *ls, struct lane *l);
+/* The head event got RETRY with a delay the handler asked for: release the
+ * lane asleep until now_ms + delay_ms; its own backoff is left as it is. */
+void lanes_sleep(struct lanes *ls, struct lane *l, int64_t now_ms,
+		 long delay_ms);
 /* The head event got RETRY: release the lane asleep until now_ms + its
  * backoff, then double the backoff up to max_ms. Returns the delay. */
 long lanes_backoff(struct lanes *ls, struct lane *l, int64_t now_ms,

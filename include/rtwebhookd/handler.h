@@ -200,6 +200,11 @@ struct rtw_host {
 	 *   RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
 	 *   host->abi_minor >= 2 */
 	unsigned abi_minor;
+	/* Added in 1.2: from handle, just before answering RTW_RETRY, asks
+	 * the host to offer this event again in delay_ms (e.g. a downstream's
+	 * Retry-After) instead of after its own backoff. Capped at one hour.
+	 * The worker thread that runs handle. */
+	void (*retry_after)(const struct rtw_host *host, int64_t delay_ms);
 };
 
 /* Flags a module sets in rtw_handler.flags. */

@@ -17,6 +17,7 @@
  *   batch = true        lines are kept in memory and handle answers
  *                       PENDING; flush writes and syncs them (ABI 1.2)
  *   flush_down_file = "PATH"  while it exists, flush answers RETRY
+ *   retry_after_ms = N  each RETRY asks for this delay (host->retry_after)
  *
  * Thread-safe (declares RTW_HANDLER_THREAD_SAFE): the sleep runs unlocked,
  * the output write under the instance's mutex. The host promises never to
@@ -48,6 +49,7 @@ struct flaky {
 	char *fail_bot;
 	long sleep_ms;
 	int show_key;
+	long retry_after_ms;
 	int batch;
 	char *flush_down_file;
 	char *pending; /* batched lines (under lock) */
@@ -59,7 +61,7 @@ struct flaky {
 
 static const char *const known_keys[] = {
 	"out",	    "retry_bot", "down_file",	    "fail_bot", "sleep_ms",
-	"show_key", "batch",	 "flush_down_file", NULL};
+	"show_key", "batch",	 "flush_down_file", "retry_after_ms", NULL};
 
 static int check_keys(const json_t *config, struct rtw_error *err)
 {
@@ -77,7 +79,7 @@ static int check_keys(const json_t *config, struct rtw_error *err)
 				      "unknown key '%s' in config (flaky "
 				      "takes: out, retry_bot, down_file, "
 				      "fail_bot, sleep_ms, show_key, batch, "
-				      "flush_down_file)",
+				      "flush_down_file, retry_after_ms)",
 				      key);
 			return -1;
 		}
@@ -146,6 +148,9 @@ static int flaky_init(const struct rtw_host *host, const json_t *config,
 	f->fd = -1;
 	f->show_key = json_is_true(json_object_get(config, "show_key"));
 	f->batch = json_is_true(json_object_get(config, "batch"));
+	f->retry_after_ms =
+		(long)json_integer_value(json_object_get(config,
+							 "retry_after_ms"));
 	if (f->batch && !(RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
 			  host->abi_minor >= 2)) {
 		rtw_error_set(err, "batch needs a host with ABI 1.2");
@@ -339,6 +344,8 @@ static enum rtw_result handle_unlocked(struct flaky *f,
 	    access(f->down_file, F_OK) == 0) {
 		rtw_error_set(err, "flaky: %s exists, retry %" PRIu64,
 			      f->down_file, ev->seq);
+		if (f->retry_after_ms > 0)
+			f->host->retry_after(f->host, f->retry_after_ms);
 		return RTW_RETRY;
 	}
 	if (same_bot(f->fail_bot, ev->bot_id)) {
