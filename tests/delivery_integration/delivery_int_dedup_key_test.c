@@ -25,20 +25,7 @@ static const char handlers[] =
 
 static int setup(void **state)
 {
-	struct daemon *d = daemon_new();
-
-	*state = d;
-	if (d == NULL || dint_configure(d, "", handlers) != 0 ||
-	    daemon_start(d, NULL) != 0) {
-		daemon_teardown(state); /* cmocka skips the teardown */
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return daemon_teardown(state);
+	return dint_setup(state, handlers);
 }
 
 static long post_with_id(struct daemon *d, const char *bot, int idx,
@@ -132,9 +119,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		handlers_get_the_webhook_id_or_a_body_digest, setup, teardown),
+		handlers_get_the_webhook_id_or_a_body_digest, setup,
+		daemon_teardown),
 	    cmocka_unit_test_setup_teardown(the_key_survives_the_spool, setup,
-					    teardown),
+					    daemon_teardown),
 	};
 
 	return cmocka_run_group_tests_name("delivery_int_dedup_key", tests,

@@ -17,7 +17,7 @@
 
 #include "dint_util.h"
 
-#define BOTS 3
+#define BOTS	3
 #define PER_BOT 200
 
 static const char batch_handlers[] =
@@ -27,20 +27,7 @@ static const char batch_handlers[] =
 
 static int setup(void **state)
 {
-	struct daemon *d = daemon_new();
-
-	*state = d;
-	if (d == NULL || dint_configure(d, "", batch_handlers) != 0 ||
-	    daemon_start(d, NULL) != 0) {
-		daemon_teardown(state); /* cmocka skips the teardown */
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return daemon_teardown(state);
+	return dint_setup(state, batch_handlers);
 }
 
 static void post_all(struct daemon *d, int first, int count)
@@ -53,9 +40,8 @@ static void post_all(struct daemon *d, int first, int count)
 
 			snprintf(bot, sizeof(bot), "bot-%d", b);
 			len = dint_event(bot, i, body, sizeof(body));
-			assert_int_equal(dint_post(d->port, body, len, NULL,
-						   NULL, 0),
-					 200);
+			assert_int_equal(
+			    dint_post(d->port, body, len, NULL, NULL, 0), 200);
 		}
 }
 
@@ -85,9 +71,8 @@ static size_t wait_lines(struct daemon *d, size_t n, long ms)
 {
 	char path[512];
 
-	return dint_wait_count_settled(daemon_path(d, "out.txt", path,
-						   sizeof(path)),
-				       "\n", n, 1000, ms);
+	return dint_wait_count_settled(
+	    daemon_path(d, "out.txt", path, sizeof(path)), "\n", n, 1000, ms);
 }
 
 static void batched_events_arrive_once_in_order(void **state)
@@ -95,8 +80,7 @@ static void batched_events_arrive_once_in_order(void **state)
 	struct daemon *d = *state;
 
 	post_all(d, 0, PER_BOT);
-	assert_int_equal(wait_lines(d, BOTS * PER_BOT, 20000),
-			 BOTS * PER_BOT);
+	assert_int_equal(wait_lines(d, BOTS * PER_BOT, 20000), BOTS * PER_BOT);
 	assert_int_equal(daemon_stop(d), 0);
 	expect_exactly(d, PER_BOT);
 }
@@ -141,13 +125,13 @@ static void a_crash_before_the_flush_offers_the_batch_again(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(
-		batched_events_arrive_once_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(batched_events_arrive_once_in_order,
+					    setup, daemon_teardown),
 	    cmocka_unit_test_setup_teardown(a_failing_flush_loses_nothing,
-					    setup, teardown),
+					    setup, daemon_teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_crash_before_the_flush_offers_the_batch_again, setup,
-		teardown),
+		daemon_teardown),
 	};
 
 	return cmocka_run_group_tests_name("delivery_int_flush", tests, NULL,

@@ -22,20 +22,7 @@ static const char config[] =
 
 static int setup(void **state)
 {
-	struct daemon *d = daemon_new();
-
-	*state = d;
-	if (d == NULL || dint_configure(d, "", config) != 0 ||
-	    daemon_start(d, NULL) != 0) {
-		daemon_teardown(state); /* cmocka skips the teardown */
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return daemon_teardown(state);
+	return dint_setup(state, config);
 }
 
 static int ready_is(struct daemon *d, long want)
@@ -67,8 +54,8 @@ static void a_handler_left_behind_makes_readyz_fail(void **state)
 	assert_int_equal(dint_post(d->port, body, len, NULL, NULL, 0), 200);
 	if (!dint_wait_until(is_not_ready, d, 5000))
 		fail_msg("/readyz stayed 200 with a handler stuck over 1 s");
-	assert_true(harness_wait_count(d->err_log, "handler flaky is", 1,
-				       1000) >= 1);
+	assert_true(
+	    harness_wait_count(d->err_log, "handler flaky is", 1, 1000) >= 1);
 	/* /healthz is about storing only: still fine. */
 	assert_int_equal(http_get(d->port, "/healthz"), 200);
 
@@ -81,7 +68,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		a_handler_left_behind_makes_readyz_fail, setup, teardown),
+		a_handler_left_behind_makes_readyz_fail, setup,
+		daemon_teardown),
 	};
 
 	return cmocka_run_group_tests_name("delivery_int_readyz", tests, NULL,

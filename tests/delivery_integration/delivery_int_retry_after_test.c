@@ -25,20 +25,7 @@ static const char handlers[] =
 
 static int setup(void **state)
 {
-	struct daemon *d = daemon_new();
-
-	*state = d;
-	if (d == NULL || dint_configure(d, "", handlers) != 0 ||
-	    daemon_start(d, NULL) != 0) {
-		daemon_teardown(state); /* cmocka skips the teardown */
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return daemon_teardown(state);
+	return dint_setup(state, handlers);
 }
 
 static void the_asked_delay_replaces_the_backoff(void **state)
@@ -69,8 +56,8 @@ static void the_asked_delay_replaces_the_backoff(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(the_asked_delay_replaces_the_backoff,
-					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		the_asked_delay_replaces_the_backoff, setup, daemon_teardown),
 	};
 
 	return cmocka_run_group_tests_name("delivery_int_retry_after", tests,

@@ -356,3 +356,16 @@ long dint_sender_send(struct dint_sender *s, const char *body, size_t len)
 	s->gave_up++;
 	return 0;
 }
+
+int dint_setup(void **state, const char *rest)
+{
+	struct daemon *d = daemon_new();
+
+	*state = d;
+	if (d == NULL || dint_configure(d, "", rest) != 0 ||
+	    daemon_start(d, NULL) != 0) {
+		daemon_teardown(state);
+		return -1;
+	}
+	return 0;
+}

@@ -42,6 +42,10 @@ const char *dint_target(void);
  * handlers, ...). "@DIR@" becomes d->dir, "@FLAKY@" the flaky module's
  * path. */
 int dint_configure(struct daemon *d, const char *spool_extra, const char *rest);
+/* For cmocka: a daemon configured with dint_configure(d, "", rest) and
+ * started, in *state; on failure everything is freed (cmocka skips the
+ * teardown of a failed setup). Tear down with daemon_teardown. */
+int dint_setup(void **state, const char *rest);
 /* The same with endpoint_extra inside the endpoint's group (e.g.
  * signing_secrets). */
 int dint_configure_full(struct daemon *d, const char *spool_extra,
