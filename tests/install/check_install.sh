@@ -21,10 +21,16 @@ for f in sbin/rtwebhookd bin/rtw-send include/rtwebhookd/handler.h \
 	rtwebhookd/handlers/jsonl.so pkgconfig/rtwebhookd.pc \
 	systemd/system/rtwebhookd.service systemd/system/rtwebhookd.socket \
 	sysusers.d/rtwebhookd.conf tmpfiles.d/rtwebhookd.conf \
-	etc/rtwebhookd/rtwebhookd.conf; do
+	etc/rtwebhookd/rtwebhookd.conf man8/rtwebhookd.8 man5/rtwebhookd.conf.5 \
+	man1/rtw-send.1; do
 	installed "$f"
 done
 [ -x "$root$prefix/sbin/rtwebhookd" ]
+# The manual pages render without warnings.
+for page in $(find "$root" -path '*/man/man*' -type f); do
+	warnings=$(man --warnings -l "$page" 2>&1 >/dev/null)
+	[ -z "$warnings" ] || { echo "$page: $warnings" >&2; exit 1; }
+done
 
 pc=$(dirname "$(find "$root" -name rtwebhookd.pc | head -1)")
 export PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$root"
