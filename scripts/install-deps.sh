@@ -9,7 +9,8 @@ packages="
   build-essential cmake pkg-config
   libmicrohttpd-dev libjansson-dev libconfig-dev libssl-dev
   zlib1g-dev libxxhash-dev libsystemd-dev systemd
-  libsqlite3-dev sqlite3 libhiredis-dev redis-server nginx-light
+  libsqlite3-dev sqlite3 libhiredis-dev redis-server libnats-dev nats-server
+  nginx-light
   libcmocka-dev libcurl4-openssl-dev curl python3 man-db
   valgrind clang libclang-rt-14-dev
 "

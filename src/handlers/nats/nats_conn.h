@@ -1,0 +1,55 @@
+/* nats_conn: one NATS connection and JetStream context per handler
+ * instance, shared by its workers (libnats connections are thread-safe).
+ *
+ * The connection never blocks the daemon: it is created with "retry on
+ * failed connect" and unlimited reconnects, so init succeeds while the
+ * server is down and libnats keeps connecting in the background. A
+ * publish takes the connection only while it is connected; otherwise the
+ * event is answered RETRY at once (the host backs off), and pending
+ * requests fail as soon as the connection drops. Should libnats give up
+ * on a connection (closed, e.g. after repeated authorization errors), the
+ * next publish replaces it. */
+#ifndef NATS_HANDLER_CONN_H
+#define NATS_HANDLER_CONN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <nats/nats.h>
+
+#include "nats_config.h"
+
+struct natsconn {
+	const struct rtw_host *host;
+	const struct natscfg *cfg;
+	/* Read-held by each publish; write-held to replace nc and js. */
+	pthread_rwlock_t lock;
+	natsConnection *nc;
+	jsCtx *js;
+	/* Set by the closed callback, so close waits for libnats' last
+	 * callback on this connection before freeing what it points to. */
+	pthread_mutex_t closed_lock;
+	pthread_cond_t closed_cond;
+	int closed_seen;
+	/* Set while this side closes the connection: the disconnect then
+	 * is no news for the log. */
+	atomic_int closing;
+	/* The stream is known to exist (see nats_stream.h). */
+	pthread_mutex_t stream_lock;
+	atomic_int stream_ready;
+};
+
+/* Creates the connection (connecting in the background when the server
+ * cannot be reached now). 0, or -1 with the reason in err (bad options,
+ * unreadable credentials, out of memory). */
+int natsconn_open(struct natsconn *c, const struct natscfg *cfg,
+		  const struct rtw_host *host, struct rtw_error *err);
+/* Closes and frees the connection; c can then be discarded. */
+void natsconn_close(struct natsconn *c);
+
+/* Takes the connection for one publish: 0 with *js set (natsconn_put must
+ * follow), or -1 with the reason in err when it is not connected. */
+int natsconn_get(struct natsconn *c, jsCtx **js, struct rtw_error *err);
+void natsconn_put(struct natsconn *c);
+
+#endif
