@@ -247,7 +247,7 @@ static void redis_restart_mid_run_loses_nothing(void **state)
 
 static int copy_tree(const char *from, const char *to)
 {
-	char cmd[1200];
+	char cmd[4096];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -a '%s' '%s'", to, from,
 		 to);

@@ -69,7 +69,7 @@ static int add_part(struct stream_name *sn, enum part_kind kind,
 
 	pt->kind = kind;
 	if (kind == PART_LITERAL) {
-		pt->text = strndup(text, len);
+		pt->text = strndup(text != NULL ? text : "", len);
 		if (pt->text == NULL)
 			return -1;
 		sn->literal_len += len;
