@@ -47,7 +47,9 @@ int pending_restore(struct pending *p, struct pending *taken)
 	}
 	if (reserve(taken, taken->count + newer) != 0)
 		return -1;
-	memcpy(taken->seqs + taken->count, p->seqs, newer * sizeof(*p->seqs));
+	if (newer > 0) /* memcpy from NULL is undefined, even for 0 bytes */
+		memcpy(taken->seqs + taken->count, p->seqs,
+		       newer * sizeof(*p->seqs));
 	taken->count += newer;
 	pending_free(p);
 	*p = *taken;
