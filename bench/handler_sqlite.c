@@ -2,20 +2,27 @@
  * the module's ABI (the host's own cost per event is measured by
  * bench/delivery_cpu).
  *
- *   bench_handler_sqlite [WORKERS] [EVENTS] [normal|full] [DIR]
+ *   bench_handler_sqlite [WORKERS] [EVENTS] [normal|full] [batch|per-event]
+ *                        [DIR]
  *
  * Loads sqlite.so on DIR/bench.db (DIR defaults to a fresh directory under
  * /tmp, removed afterwards) and runs WORKERS threads the way the daemon
  * runs `workers = N`: each thread owns 4 bots and hands their events over
  * one at a time, in order, waiting for each answer. Each event is the
  * ~1.1 KB transcript.data fixture (so every event also writes an
- * utterance) with its own seq. Prints events/s (wall clock) and checks
- * that the database holds every event once.
+ * utterance) with its own seq. "batch" (the default) is a host with ABI
+ * 1.2, as the daemon is: handle answers PENDING and the worker whose
+ * event makes 256 pending calls flush (one flush at a time, while the
+ * other workers go on), as the daemon does under load; a last flush
+ * before fini. "per-event" is an older host: every OK is a commit.
+ * Prints events/s (wall clock) and checks that the database holds every
+ * event once.
  *
  * Build: cmake --build BUILD --target bench_handler_sqlite; the binary is
  * BUILD/tests/module_sqlite/bench_handler_sqlite. */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +40,19 @@
 #define MODULE		RTW_BINARY_DIR "/handlers/sqlite.so"
 #define FIXTURE_BOT	"5b1e2f4c-8d3a-4e6b-9c71-0a2d3f4e5b6c"
 #define BOTS_PER_WORKER 4
+#define FLUSH_EVENTS	256 /* the daemon's FLUSH_MAX_EVENTS */
+
+/* The host's side of batching, shared by the workers. */
+struct flusher {
+	atomic_long pending;	  /* answered PENDING, not yet flushed */
+	pthread_mutex_t one_at_a_time;
+	atomic_long flushes, failed;
+};
 
 struct worker {
 	pthread_t thread;
 	const struct rtw_handler *desc;
+	struct flusher *flusher;
 	void *state;
 	int index, nworkers;
 	long events;
@@ -108,6 +124,25 @@ static void make_bot(struct worker *w, int b, const char *tmpl, size_t len)
 	}
 }
 
+/* Flushes (retrying until it works, as the host does) once all pending
+ * events are taken; a no-op while another worker flushes. */
+static void flush(struct worker *w, int wait_turn)
+{
+	struct flusher *f = w->flusher;
+	struct rtw_error err = {{0}};
+
+	if (wait_turn)
+		pthread_mutex_lock(&f->one_at_a_time);
+	else if (pthread_mutex_trylock(&f->one_at_a_time) != 0)
+		return;
+	atomic_store(&f->pending, 0);
+	while (w->desc->flush(w->state, &err) != RTW_OK)
+		if (atomic_fetch_add(&f->failed, 1) == 0)
+			fprintf(stderr, "flush failed: %s\n", err.message);
+	atomic_fetch_add(&f->flushes, 1);
+	pthread_mutex_unlock(&f->one_at_a_time);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -115,10 +150,15 @@ static void *worker_main(void *arg)
 	for (long i = 0; i < w->events; i++) {
 		struct event *ev = &w->bots[i % BOTS_PER_WORKER];
 		struct rtw_error err = {{0}};
+		enum rtw_result r;
 
 		ev->view.seq = (uint64_t)(i * w->nworkers + w->index + 1);
-		if (w->desc->handle(w->state, &ev->view, &err) != RTW_OK &&
-		    w->not_ok++ == 0)
+		r = w->desc->handle(w->state, &ev->view, &err);
+		if (r == RTW_PENDING &&
+		    atomic_fetch_add(&w->flusher->pending, 1) + 1 >=
+			FLUSH_EVENTS)
+			flush(w, 0);
+		else if (r != RTW_OK && r != RTW_PENDING && w->not_ok++ == 0)
 			fprintf(stderr, "not OK: %s\n", err.message);
 	}
 	return NULL;
@@ -145,12 +185,16 @@ int main(int argc, char **argv)
 	int nworkers = argc > 1 ? atoi(argv[1]) : 4;
 	long total = argc > 2 ? atol(argv[2]) : 200000;
 	const char *sync = argc > 3 ? argv[3] : "normal";
+	const char *mode = argc > 4 ? argv[4] : "batch";
 	char dir[256] = "/tmp/bench-sqlite-XXXXXX", db[300], conf[400];
 	struct rtw_host host = {.size = sizeof(host),
 				.abi_version = RTW_HANDLER_ABI_VERSION,
+				.abi_minor = strcmp(mode, "batch") == 0 ? 2 : 0,
 				.name = "bench",
 				.state_dir = "/tmp",
 				.log = bench_log};
+	struct flusher flusher = {.one_at_a_time =
+				      PTHREAD_MUTEX_INITIALIZER};
 	struct rtw_error err = {{0}};
 	struct module m;
 	struct worker *w = calloc((size_t)nworkers, sizeof(*w));
@@ -162,8 +206,8 @@ int main(int argc, char **argv)
 	long not_ok = 0;
 	long long rows;
 
-	if (argc > 4)
-		snprintf(dir, sizeof(dir), "%s", argv[4]);
+	if (argc > 5)
+		snprintf(dir, sizeof(dir), "%s", argv[5]);
 	else if (mkdtemp(dir) == NULL)
 		return 1;
 	snprintf(db, sizeof(db), "%s/bench.db", dir);
@@ -178,6 +222,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < nworkers; i++) {
 		w[i] = (struct worker){.desc = m.desc,
+				       .flusher = &flusher,
 				       .state = state,
 				       .index = i,
 				       .nworkers = nworkers,
@@ -193,22 +238,25 @@ int main(int argc, char **argv)
 		pthread_join(w[i].thread, NULL);
 		not_ok += w[i].not_ok;
 	}
+	if (host.abi_minor >= 2)
+		flush(&w[0], 1); /* the host flushes before the stop */
 	secs = now_s() - t0;
 	cpu = cpu_s() - c0;
 	m.desc->fini(state);
 	total = total / nworkers * nworkers;
 	rows = count_events(db);
-	printf("sqlite synchronous=%s workers=%d: %ld events in %.2f s = "
+	printf("sqlite synchronous=%s workers=%d %s: %ld events in %.2f s = "
 	       "%.0f events/s wall, %.0f events per CPU second "
-	       "(%ld not OK, %lld rows)\n",
-	       sync, nworkers, total, secs, total / secs, total / cpu, not_ok,
-	       rows);
+	       "(%ld not OK, %ld flushes, %ld failed, %lld rows)\n",
+	       sync, nworkers, mode, total, secs, total / secs, total / cpu,
+	       not_ok, atomic_load(&flusher.flushes),
+	       atomic_load(&flusher.failed), rows);
 	for (int i = 0; i < nworkers; i++)
 		for (int b = 0; b < BOTS_PER_WORKER; b++) {
 			event_clear(&w[i].bots[b]);
 			free(w[i].bodies[b]);
 		}
-	if (argc <= 4) {
+	if (argc <= 5) {
 		char rm[400];
 
 		snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);

@@ -1,6 +1,7 @@
 /* Every fixture event is stored as one row holding what it carries, odd
  * ones included (no bot, null participant fields, empty words, unknown
- * types), and a second delivery of a seq adds nothing. */
+ * types), and a second delivery of a seq adds nothing (also within one
+ * batch). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,15 +122,25 @@ static void single_event_derivations(void **state)
 	}
 }
 
+/* Everything twice: with a host before ABI 1.2 (a commit per OK) and with
+ * a batching one (PENDING, then a flush). */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(single_event_derivations),
 	};
-	int failed = cmocka_run_group_tests_name("module_sqlite_events", tests,
-						 NULL, NULL);
+	int failed = 0;
 
+	sqlt_set_host_minor(0);
+	failed += cmocka_run_group_tests_name("module_sqlite_events", tests,
+					      NULL, NULL);
 	failed += fixture_run_each("module_sqlite_fixtures",
+				   FIXTURE_EVENTS_DIR "/*.json",
+				   fixture_is_stored_as_one_row, 20);
+	sqlt_set_host_minor(2);
+	failed += cmocka_run_group_tests_name("module_sqlite_events_batching",
+					      tests, NULL, NULL);
+	failed += fixture_run_each("module_sqlite_fixtures_batching",
 				   FIXTURE_EVENTS_DIR "/*.json",
 				   fixture_is_stored_as_one_row, 20);
 	return failed;

@@ -210,6 +210,14 @@ int main(void)
 	    MEETING_TEST(redelivered_meeting_changes_nothing),
 	};
 
-	return cmocka_run_group_tests_name("module_sqlite_meeting", tests, NULL,
-					   NULL);
+	int failed;
+
+	/* Twice: a commit per OK (a host before ABI 1.2), then batched. */
+	sqlt_set_host_minor(0);
+	failed = cmocka_run_group_tests_name("module_sqlite_meeting", tests,
+					     NULL, NULL);
+	sqlt_set_host_minor(2);
+	failed += cmocka_run_group_tests_name("module_sqlite_meeting_batching",
+					      tests, NULL, NULL);
+	return failed;
 }

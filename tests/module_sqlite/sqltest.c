@@ -1,4 +1,5 @@
-/* Driving sqlite.so through its ABI, and reading its database back. */
+/* Driving sqlite.so through its ABI (as the daemon does, batching or
+ * not), and reading its database back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,15 @@ mock_log(const struct rtw_host *host, enum rtw_log_level level, const char *fmt,
 	pthread_mutex_unlock(&mock->lock);
 }
 
+#define SQLT_FLUSH_EVENTS 256 /* the daemon's FLUSH_MAX_EVENTS */
+
+static unsigned host_minor;
+
+void sqlt_set_host_minor(unsigned minor)
+{
+	host_minor = minor;
+}
+
 int sqlt_open(struct sql_instance *si, const char *config_json,
 	      struct rtw_error *err)
 {
@@ -46,7 +56,9 @@ int sqlt_open(struct sql_instance *si, const char *config_json,
 	    .name = "store",
 	    .state_dir = "/nonexistent-state-dir", /* sqlite needs none */
 	    .log = mock_log,
+	    .abi_minor = host_minor,
 	};
+	si->batching = host_minor >= 2;
 	rc = si->module.desc->init(&si->mock.host, config, &si->state, err);
 	si->initialized = rc == 0;
 	json_decref(config);
@@ -66,8 +78,29 @@ void sqlt_open_db(struct sql_instance *si, const char *db_path,
 	free(config);
 }
 
+enum rtw_result sqlt_flush(struct sql_instance *si, struct rtw_error *err)
+{
+	enum rtw_result r = RTW_OK;
+
+	if (si->batching)
+		r = si->module.desc->flush(si->state, err);
+	if (r == RTW_OK)
+		si->pending = 0;
+	return r;
+}
+
+static void flush_ok(struct sql_instance *si)
+{
+	struct rtw_error err = {{0}};
+
+	if (sqlt_flush(si, &err) != RTW_OK)
+		fail_msg("flush failed: %s", err.message);
+}
+
 void sqlt_close(struct sql_instance *si)
 {
+	if (si->initialized && si->pending > 0)
+		flush_ok(si);
 	if (si->initialized)
 		si->module.desc->fini(si->state);
 	si->initialized = 0;
@@ -117,11 +150,14 @@ void sqlt_handle_ok(struct sql_instance *si, struct test_event *te)
 {
 	struct rtw_error err = {{0}};
 	enum rtw_result r = sqlt_handle(si, te, &err);
+	enum rtw_result want = si->batching ? RTW_PENDING : RTW_OK;
 
-	if (r != RTW_OK)
-		fail_msg("handle(seq %llu) answered %d: %s",
-			 (unsigned long long)te->ev.view.seq, (int)r,
+	if (r != want)
+		fail_msg("handle(seq %llu) answered %d, not %d: %s",
+			 (unsigned long long)te->ev.view.seq, (int)r, (int)want,
 			 err.message);
+	if (r == RTW_PENDING && ++si->pending >= SQLT_FLUSH_EVENTS)
+		flush_ok(si);
 }
 
 char **sqlt_meeting_lines(size_t *n)

@@ -36,7 +36,15 @@ struct sql_instance {
 	struct mock_host mock;
 	void *state;
 	int initialized;
+	int batching;	/* the mock host has ABI 1.2 (takes RTW_PENDING) */
+	size_t pending; /* answered PENDING since the last flush */
 };
+
+/* The ABI minor version the mock host of the next sqlt_open announces:
+ * 2 (the daemon's: the module batches and the helpers below flush like
+ * the daemon, at 256 pending events and before fini) or 0 (a host before
+ * ABI 1.2: every OK is a commit). 0 until set. */
+void sqlt_set_host_minor(unsigned minor);
 
 /* Loads sqlite.so and runs init on config_json; returns init's result. */
 int sqlt_open(struct sql_instance *si, const char *config_json,
@@ -45,7 +53,10 @@ int sqlt_open(struct sql_instance *si, const char *config_json,
  * ", \"synchronous\": \"full\""), failing the test unless init succeeds. */
 void sqlt_open_db(struct sql_instance *si, const char *db_path,
 		  const char *extra);
+/* Flushes what is pending first, as the daemon does before the stop. */
 void sqlt_close(struct sql_instance *si);
+/* Calls flush; returns its answer (RTW_OK without a batching host). */
+enum rtw_result sqlt_flush(struct sql_instance *si, struct rtw_error *err);
 
 /* An event parsed from body bytes that it owns. */
 struct test_event {
@@ -61,7 +72,9 @@ void tev_clear(struct test_event *te);
 
 enum rtw_result sqlt_handle(struct sql_instance *si, struct test_event *te,
 			    struct rtw_error *err);
-/* Hands the event over; fails the test unless the answer is RTW_OK. */
+/* Hands the event over; fails the test unless the answer is RTW_OK, or
+ * RTW_PENDING from a batching host, which then flushes at 256 pending
+ * events as the daemon does. */
 void sqlt_handle_ok(struct sql_instance *si, struct test_event *te);
 /* Hands over the lines of meeting.jsonl, line i as seq first + i. */
 void sqlt_handle_meeting(struct sql_instance *si, uint64_t first);

@@ -2,11 +2,14 @@
  * (participants, sessions, speech turns, utterances), in an SQLite database
  * in WAL mode. Layout and queries: docs/handlers/sqlite.md.
  *
- * Delivery contract: handle() answers RTW_OK only after the COMMIT that
- * holds the event has returned, so an event answered OK is in the WAL and
- * survives a crash of the daemon (synchronous = "normal") or also a power
- * cut (synchronous = "full"). Workers share commits (sqlite_batch), and
- * re-delivered events are recognized by their seq (sqlite_store). */
+ * Delivery contract: an event counts as done only once the COMMIT that
+ * holds it has returned, so it is in the WAL and survives a crash of the
+ * daemon (synchronous = "normal") or also a power cut (synchronous =
+ * "full"). With a host that batches (ABI 1.2), handle() writes the event
+ * into the open transaction and answers RTW_PENDING, and flush() commits
+ * the batch; with an older host every event is committed before handle()
+ * answers RTW_OK (sqlite_batch). Re-delivered events are recognized by
+ * their seq (sqlite_store). */
 #include <stdlib.h>
 
 #include "sqlite_batch.h"
@@ -21,7 +24,14 @@ struct sqlite_handler {
 	struct batch batch;
 	struct checkpointer checkpointer;
 	int store_open, batch_ready;
+	int batching; /* the host takes RTW_PENDING and calls flush */
 };
+
+static int host_batches(const struct rtw_host *host)
+{
+	return RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
+	       host->abi_minor >= 2;
+}
 
 static void sqlite_fini(void *state);
 
@@ -35,6 +45,7 @@ static int sqlite_init(const struct rtw_host *host, const json_t *config,
 		return -1;
 	}
 	h->host = host;
+	h->batching = host_batches(host);
 	if (sqlite_config_parse(config, &h->cfg, err) != 0) {
 		free(h);
 		return -1;
@@ -62,14 +73,25 @@ static enum rtw_result sqlite_handle(void *state, const struct rtw_event *ev,
 {
 	struct sqlite_handler *h = state;
 
-	switch (batch_write(&h->batch, ev, err)) {
-	case 0:
-		return RTW_OK;
-	case STORE_FAIL:
-		return RTW_FAIL;
-	default:
-		return RTW_RETRY;
-	}
+	if (h->batching)
+		return batch_add(&h->batch, ev, err);
+	return batch_write_now(&h->batch, ev, err);
+}
+
+static enum rtw_result sqlite_flush(void *state, struct rtw_error *err)
+{
+	struct sqlite_handler *h = state;
+
+	return batch_flush(&h->batch, err);
+}
+
+static void log_uncommitted(const struct sqlite_handler *h, size_t n)
+{
+	if (n > 0)
+		h->host->log(h->host, RTW_LOG_NOTICE,
+			     "%zu events not committed (no successful "
+			     "flush since): the daemon offers them again",
+			     n);
 }
 
 static void sqlite_fini(void *state)
@@ -86,7 +108,7 @@ static void sqlite_fini(void *state)
 		checkpointer_unhook(h->store.db);
 	checkpointer_stop(&h->checkpointer);
 	if (h->batch_ready)
-		batch_destroy(&h->batch);
+		log_uncommitted(h, batch_destroy(&h->batch));
 	/* The last connection to close checkpoints the WAL and removes it. */
 	if (h->store_open)
 		store_close(&h->store);
@@ -100,11 +122,12 @@ const struct rtw_handler *rtw_handler_entry(void)
 	    .abi_version = RTW_HANDLER_ABI_VERSION,
 	    .size = sizeof(struct rtw_handler),
 	    .name = "sqlite",
-	    .version = "1.0",
+	    .version = "1.1",
 	    .flags = RTW_HANDLER_THREAD_SAFE,
 	    .init = sqlite_init,
 	    .handle = sqlite_handle,
 	    .fini = sqlite_fini,
+	    .flush = sqlite_flush,
 	};
 	return &handler;
 }

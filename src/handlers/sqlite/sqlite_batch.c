@@ -1,170 +1,155 @@
-/* Group commit (see sqlite_batch.h). One lock serializes every use of the
- * connection; `arriving` counts workers that entered batch_write but have
- * not written yet, so the leader knows whom to wait for before COMMIT.
- * Each worker has at most one event in flight, so the leader waits for at
- * most workers - 1 others: the wait is bounded. Workers that arrive while
- * a COMMIT runs wait for the lock and form the next batch. */
+/* The batch transaction (see sqlite_batch.h). Invariant, under the lock:
+ * when `stale` is 0, the open transaction holds exactly the events in
+ * `redo` (no transaction when redo is empty); when it is 1, the
+ * transaction is rolled back and written again from redo before any
+ * other use. Events are replayed in the order they were first written,
+ * into the database as it was before the batch, so the derived rows
+ * (open sessions, open speech turns) come out the same. */
 #include <string.h>
-#include <time.h>
 
 #include "sqlite_batch.h"
 
-/* How long a leader waits for the events of other busy workers (which are
- * between two handle() calls, in the host) before committing without
- * them. Only paid when several workers have lately been busy at once. */
-#define GATHER_NS 300000L
-
-struct batch_waiter {
-	int done;
-	int failed;
-	struct rtw_error reason;
-	struct batch_waiter *next;
-};
-
-static int init_monotonic_cond(pthread_cond_t *cond)
-{
-	pthread_condattr_t attr;
-	int rc;
-
-	if (pthread_condattr_init(&attr) != 0)
-		return -1;
-	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-		     pthread_cond_init(cond, &attr) == 0
-		 ? 0
-		 : -1;
-	pthread_condattr_destroy(&attr);
-	return rc;
-}
+/* The host flushes every 256 events; should it not (an older or a busy
+ * host), a batch this large is committed by the next batch_add, so the
+ * copies never hold more than this. */
+#define BATCH_MAX_EVENTS 1024
+#define BATCH_MAX_BYTES	 ((size_t)32 << 20)
 
 int batch_init(struct batch *b, struct store *store)
 {
 	memset(b, 0, sizeof(*b));
 	b->store = store;
-	atomic_init(&b->arriving, 0);
-	if (pthread_mutex_init(&b->lock, NULL) != 0)
-		return -1;
-	if (init_monotonic_cond(&b->wrote) != 0)
-		goto fail_lock;
-	if (pthread_cond_init(&b->committed, NULL) != 0)
-		goto fail_wrote;
-	return 0;
-fail_wrote:
-	pthread_cond_destroy(&b->wrote);
-fail_lock:
+	return pthread_mutex_init(&b->lock, NULL) == 0 ? 0 : -1;
+}
+
+size_t batch_destroy(struct batch *b)
+{
+	size_t uncommitted = b->redo.count;
+
+	store_rollback(b->store);
+	redo_free(&b->redo);
 	pthread_mutex_destroy(&b->lock);
-	return -1;
+	return uncommitted;
 }
 
-void batch_destroy(struct batch *b)
+/* One event of a replay. It was written once already, so a failure now
+ * is the database's state (locked, full, I/O): the replay fails and is
+ * tried again later. */
+static int replay_one(void *arg, const struct rtw_event *ev,
+		      struct rtw_error *err)
 {
-	pthread_cond_destroy(&b->committed);
-	pthread_cond_destroy(&b->wrote);
-	pthread_mutex_destroy(&b->lock);
+	int lost;
+
+	return store_write(arg, ev, &lost, err) == 0 ? 0 : -1;
 }
 
-/* Hands every waiting worker its outcome (reason NULL: committed). */
-static void settle(struct batch *b, const char *reason)
+/* Makes the transaction hold the kept events again. Lock held. */
+static int rebuild(struct batch *b, struct rtw_error *err)
 {
-	unsigned long n = 0;
-
-	for (struct batch_waiter *w = b->waiters; w != NULL; w = w->next, n++) {
-		w->done = 1;
-		w->failed = reason != NULL;
-		if (reason != NULL)
-			rtw_error_set(&w->reason, "%s", reason);
-	}
-	b->waiters = NULL;
-	b->nwaiters = 0;
-	if (reason == NULL && n > 0) {
-		b->commits++;
-		b->events += n;
-	}
-	pthread_cond_broadcast(&b->committed);
-}
-
-static struct timespec deadline_after(long ns)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_nsec += ns;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
-/* Waits until every arriving worker has written, and (for at most
- * GATHER_NS) until as many events as there were lately busy workers are
- * in the batch. A gather that times out lowers that number to what came,
- * so idle workers stop delaying commits after one wait. */
-static void gather(struct batch *b)
-{
-	struct timespec deadline = deadline_after(GATHER_NS);
-	int timed_out = 0;
-
-	for (;;) {
-		if (atomic_load(&b->arriving) > 0)
-			pthread_cond_wait(&b->wrote, &b->lock);
-		else if (b->nwaiters < b->busy_workers && !timed_out)
-			timed_out = pthread_cond_timedwait(&b->wrote, &b->lock,
-							   &deadline) != 0;
-		else
-			break;
-	}
-	if (timed_out)
-		b->busy_workers = b->nwaiters;
-}
-
-/* The leader: waits until every arriving worker has written, commits
- * what the batch holds and settles it. Called and returns with the lock
- * held. */
-static void lead(struct batch *b)
-{
-	struct rtw_error err = {{0}};
-
-	b->leader = 1;
-	gather(b);
-	if (store_commit(b->store, &err) == 0)
-		settle(b, NULL);
-	else
-		settle(b, err.message);
-	b->leader = 0;
-}
-
-static int written(struct batch *b, struct batch_waiter *me)
-{
-	me->next = b->waiters;
-	b->waiters = me;
-	b->nwaiters++;
-	if (b->nwaiters + atomic_load(&b->arriving) > b->busy_workers)
-		b->busy_workers = b->nwaiters + atomic_load(&b->arriving);
-	if (!b->leader)
-		lead(b);
-	while (!me->done)
-		pthread_cond_wait(&b->committed, &b->lock);
-	return me->failed ? STORE_RETRY : 0;
-}
-
-int batch_write(struct batch *b, const struct rtw_event *ev,
-		struct rtw_error *err)
-{
-	struct batch_waiter me = {0};
 	struct rtw_error why = {{0}};
-	int batch_lost = 0, rc;
 
-	atomic_fetch_add(&b->arriving, 1);
+	if (!b->stale)
+		return 0;
+	store_rollback(b->store);
+	if (redo_replay(&b->redo, replay_one, b->store, &why) != 0) {
+		store_rollback(b->store);
+		rtw_error_set(err, "cannot write the batch of %zu events "
+				   "again: %s",
+			      b->redo.count, why.message);
+		return -1;
+	}
+	b->stale = 0;
+	return 0;
+}
+
+/* Commits the batch; on failure keeps its copies for a rebuild. Lock
+ * held. */
+static int commit(struct batch *b, struct rtw_error *err)
+{
+	if (rebuild(b, err) != 0)
+		return -1;
+	if (store_commit(b->store, err) != 0) {
+		b->stale = 1; /* store_commit rolled back what was left */
+		return -1;
+	}
+	if (b->redo.count > 0) {
+		b->commits++;
+		b->events += b->redo.count;
+	}
+	redo_clear(&b->redo);
+	return 0;
+}
+
+static int batch_full(const struct batch *b)
+{
+	return b->redo.count >= BATCH_MAX_EVENTS ||
+	       b->redo.bytes >= BATCH_MAX_BYTES;
+}
+
+/* Lock held. */
+static enum rtw_result add_locked(struct batch *b, const struct rtw_event *ev,
+				  struct rtw_error *err)
+{
+	int lost = 0, rc;
+
+	if (batch_full(b) && commit(b, err) != 0)
+		return RTW_RETRY;
+	if (rebuild(b, err) != 0)
+		return RTW_RETRY;
+	/* The copy first: once the event's rows are in, they could not be
+	 * taken out again alone if the copy failed. */
+	if (redo_keep(&b->redo, ev) != 0) {
+		rtw_error_set(err, "out of memory keeping event %llu",
+			      (unsigned long long)ev->seq);
+		return RTW_RETRY;
+	}
+	rc = store_write(b->store, ev, &lost, err);
+	if (rc == 0)
+		return RTW_PENDING;
+	redo_drop_last(&b->redo);
+	if (lost)
+		b->stale = 1; /* SQLite rolled back the others' rows too */
+	return rc == STORE_FAIL ? RTW_FAIL : RTW_RETRY;
+}
+
+enum rtw_result batch_add(struct batch *b, const struct rtw_event *ev,
+			  struct rtw_error *err)
+{
+	enum rtw_result r;
+
 	pthread_mutex_lock(&b->lock);
-	rc = store_write(b->store, ev, &batch_lost, &why);
-	atomic_fetch_sub(&b->arriving, 1);
-	pthread_cond_broadcast(&b->wrote);
-	if (rc != 0 && batch_lost)
-		settle(b, why.message); /* the others' rows went with it */
-	else if (rc == 0 && (rc = written(b, &me)) != 0)
-		why = me.reason;
+	r = add_locked(b, ev, err);
 	pthread_mutex_unlock(&b->lock);
-	if (rc != 0)
-		rtw_error_set(err, "%s", why.message);
-	return rc;
+	return r;
+}
+
+enum rtw_result batch_flush(struct batch *b, struct rtw_error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&b->lock);
+	rc = commit(b, err);
+	pthread_mutex_unlock(&b->lock);
+	return rc == 0 ? RTW_OK : RTW_RETRY;
+}
+
+enum rtw_result batch_write_now(struct batch *b, const struct rtw_event *ev,
+				struct rtw_error *err)
+{
+	enum rtw_result r = RTW_OK;
+	int lost, rc;
+
+	pthread_mutex_lock(&b->lock);
+	rc = store_write(b->store, ev, &lost, err);
+	if (rc == 0 && store_commit(b->store, err) != 0)
+		rc = STORE_RETRY;
+	if (rc == 0) {
+		b->commits++;
+		b->events++;
+	} else {
+		store_rollback(b->store); /* it held this event alone */
+		r = rc == STORE_FAIL ? RTW_FAIL : RTW_RETRY;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return r;
 }

@@ -1,42 +1,54 @@
-/* sqlite_batch: group commit. Several workers (workers = N) hand events
- * over at once; each writes its event into the one open transaction and
- * waits; one of them (the leader) commits once every worker that has
- * arrived has written, and wakes them all with the commit's outcome. So an
- * event is answered only after the COMMIT that covers it has returned,
- * and N events in flight share one commit (one fsync with synchronous =
- * "full"). With one worker every event is its own commit. */
+/* sqlite_batch: the one writing connection, shared by every worker, in
+ * one of two ways.
+ *
+ *  - Batching (the host has ABI 1.2): batch_add writes the event into the
+ *    open transaction and keeps a copy of it (sqlite_redo); the host's
+ *    flush calls batch_flush, which COMMITs. When a COMMIT fails, SQLite
+ *    may have rolled the transaction back, so the batch is rebuilt from
+ *    the copies (BEGIN, each event again, in order) before the next
+ *    event is written or the next COMMIT is tried. The copies are
+ *    dropped only after a successful COMMIT.
+ *  - One commit per event (an older host, which would count an event done
+ *    when handle returns): batch_write_now writes and commits it.
+ *
+ * One lock serializes every use of the connection. */
 #ifndef SQLITE_BATCH_H
 #define SQLITE_BATCH_H
 
 #include <pthread.h>
-#include <stdatomic.h>
 
 #include "rtwebhookd/handler.h"
+#include "sqlite_redo.h"
 #include "sqlite_store.h"
-
-struct batch_waiter;
 
 struct batch {
 	struct store *store;
 	pthread_mutex_t lock;
-	pthread_cond_t wrote;	      /* an arriving worker has written */
-	pthread_cond_t committed;     /* a batch's outcome is known */
-	atomic_uint arriving;	      /* workers in handle() not yet written */
-	int leader;		      /* a worker is gathering or committing */
-	struct batch_waiter *waiters; /* written, waiting for the commit */
-	unsigned nwaiters;
-	/* How many workers have lately been busy at once: a leader waits
-	 * (briefly) for that many events before it commits. */
-	unsigned busy_workers;
+	struct redo_log redo; /* the events of the open transaction */
+	/* The open transaction may no longer hold every event in redo (a
+	 * COMMIT or a write failed): rebuild it before using it. */
+	int stale;
 	unsigned long commits, events; /* for the average batch size */
 };
 
 int batch_init(struct batch *b, struct store *store);
-void batch_destroy(struct batch *b);
+/* Rolls back what was never committed (the host offers those events
+ * again) and frees the copies. Returns how many events that was. */
+size_t batch_destroy(struct batch *b);
 
-/* Writes ev and returns once its transaction is committed: 0 when it is,
- * -1 with err when it is not (the caller answers RETRY). Thread-safe. */
-int batch_write(struct batch *b, const struct rtw_event *ev,
-		struct rtw_error *err);
+/* Batching: writes ev into the open transaction. RTW_PENDING, or with
+ * err: RTW_RETRY (the database cannot take it now; nothing of it is kept)
+ * or RTW_FAIL (the event can never be stored). Thread-safe. */
+enum rtw_result batch_add(struct batch *b, const struct rtw_event *ev,
+			  struct rtw_error *err);
+/* Batching: commits every event batch_add has answered PENDING for.
+ * RTW_OK, or RTW_RETRY with err (the events are kept for the next
+ * try). Thread-safe. */
+enum rtw_result batch_flush(struct batch *b, struct rtw_error *err);
+
+/* One commit per event: RTW_OK once ev is committed, else RTW_RETRY or
+ * RTW_FAIL with err. Thread-safe. */
+enum rtw_result batch_write_now(struct batch *b, const struct rtw_event *ev,
+				struct rtw_error *err);
 
 #endif

@@ -6,14 +6,28 @@
 #include "sqlite_checkpoint.h"
 #include "sqlite_schema.h"
 
+/* The WAL starts over from its beginning only after a checkpoint has
+ * copied all of it; under sustained load the writer appends while the
+ * thread copies, so no checkpoint ever finishes and the WAL grows without
+ * bound (1 GB for 300,000 events in a benchmark). Past this many times
+ * checkpoint_pages the writer checkpoints itself, between two
+ * transactions, which finishes: the next transaction starts the WAL over
+ * (and journal_size_limit trims the file). */
+#define WRITER_CHECKPOINT_FACTOR 8
+
 /* sqlite3_wal_hook callback: runs in the writer's thread after each
  * commit, with the WAL's size in pages. */
 static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct checkpointer *c = arg;
 
-	(void)db;
-	(void)name;
+	if (pages >= c->threshold * WRITER_CHECKPOINT_FACTOR) {
+		/* BUSY (the thread is at it) is fine: the next commit
+		 * tries again. */
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+					  NULL, NULL);
+		return SQLITE_OK;
+	}
 	if (pages >= c->threshold) {
 		pthread_mutex_lock(&c->lock);
 		c->due = 1;

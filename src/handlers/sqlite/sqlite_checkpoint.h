@@ -1,7 +1,10 @@
 /* sqlite_checkpoint: a thread with its own connection that copies the WAL
  * back into the database (PASSIVE checkpoints) once the writer's WAL has
- * grown past checkpoint_pages, so no COMMIT, and so no handle(), pays for
- * a checkpoint (SQLite's automatic checkpoint runs inside COMMIT). */
+ * grown past checkpoint_pages, so a COMMIT does not pay for a checkpoint
+ * (SQLite's automatic checkpoint runs inside COMMIT). Only when the WAL
+ * passes 8 times that, which sustained writing does (the thread's
+ * checkpoints never catch up with a writer that keeps appending), does
+ * the writer checkpoint itself after its COMMIT, to keep the WAL bounded. */
 #ifndef SQLITE_CHECKPOINT_H
 #define SQLITE_CHECKPOINT_H
 

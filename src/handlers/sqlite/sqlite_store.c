@@ -204,6 +204,12 @@ fail_outside:
 	return STORE_RETRY;
 }
 
+void store_rollback(struct store *s)
+{
+	if (store_in_batch(s))
+		store_step(s, ST_ROLLBACK);
+}
+
 int store_commit(struct store *s, struct rtw_error *err)
 {
 	int rc;
@@ -215,7 +221,6 @@ int store_commit(struct store *s, struct rtw_error *err)
 		return 0;
 	rtw_error_set(err, "%s: commit failed (%s): %s", s->path,
 		      sqlite3_errstr(rc), sqlite3_errmsg(s->db));
-	if (store_in_batch(s))
-		store_step(s, ST_ROLLBACK);
+	store_rollback(s);
 	return -1;
 }

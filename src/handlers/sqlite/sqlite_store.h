@@ -57,6 +57,8 @@ int store_write(struct store *s, const struct rtw_event *ev, int *batch_lost,
 /* Commits the batch transaction, if one is open. 0, or -1 with err after
  * rolling the batch back. */
 int store_commit(struct store *s, struct rtw_error *err);
+/* Rolls the batch transaction back, if one is open. */
+void store_rollback(struct store *s);
 /* 1 while a batch transaction is open. */
 int store_in_batch(const struct store *s);
 
