@@ -44,6 +44,10 @@ static const struct {
      "signing_secret: must be \"whsec_\""},
     {"{\"url\": \"" URL "\", \"signing_secret\": true}",
      "signing_secret: must be a string"},
+    {"{\"url\": \"" URL "\", \"retry_after_scope\": 1}",
+     "retry_after_scope: must be a string"},
+    {"{\"url\": \"" URL "\", \"retry_after_scope\": \"all\"}",
+     "retry_after_scope: must be \"handler\""},
 };
 
 static void test_bad_configs_are_refused_naming_the_key(void **state)
@@ -84,6 +88,35 @@ static void test_good_config_logs_the_url_without_credentials(void **state)
 	hi_close(&hi);
 }
 
+/* "bot" relies on the host sleeping the one event for the delay; an
+ * older host cannot, and would silently get no Retry-After at all. */
+static void test_bot_scope_needs_a_host_with_retry_after(void **state)
+{
+	static const enum mock_host_kind old[] = {MOCK_HOST_1_0,
+						  MOCK_HOST_NO_RETRY_AFTER};
+	static const char config[] =
+	    "{\"url\": \"" URL "\", \"retry_after_scope\": \"bot\"}";
+	struct http_instance current;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct http_instance hi;
+		struct rtw_error err = {{0}};
+
+		assert_int_not_equal(hi_open_host(&hi, config, old[i], &err),
+				     0);
+		assert_non_null(strstr(err.message, "retry_after_scope: "
+						    "\"bot\" needs"));
+		hi_close(&hi);
+		/* The default scope works there (the module-wide hold). */
+		hi_open_host_ok(&hi, "{\"url\": \"" URL "\"}", old[i]);
+		hi_close(&hi);
+	}
+	hi_open_ok(&current, config); /* and the current host takes it */
+	assert_non_null(strstr(hi_log(&current), "Retry-After pauses one bot"));
+	hi_close(&current);
+}
+
 static void test_thread_safe_flag_is_declared(void **state)
 {
 	struct http_instance hi;
@@ -99,6 +132,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bad_configs_are_refused_naming_the_key),
 	    cmocka_unit_test(test_good_config_logs_the_url_without_credentials),
+	    cmocka_unit_test(test_bot_scope_needs_a_host_with_retry_after),
 	    cmocka_unit_test(test_thread_safe_flag_is_declared),
 	};
 

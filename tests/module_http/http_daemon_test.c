@@ -1,9 +1,11 @@
 /* The http handler through the real daemon (issue 6, item 5): events
  * POSTed to rtwebhookd reach a downstream started by the test, which
- * fails on purpose: 503s are retried in order, 429 + Retry-After holds
- * events, 400 dead-letters, a timeout is retried, our signature verifies,
- * two bots go in parallel with workers = 2 each in order, one connection
- * carries a bot's events, and URL credentials never reach the log. */
+ * fails on purpose: 503s are retried in order, 429 + Retry-After pauses
+ * every bot (or, with retry_after_scope = "bot", only the answered one)
+ * for exactly that long, 400 dead-letters, a timeout is retried, our signature
+ * verifies, two bots go in parallel with workers = 2 each in order, one
+ * connection carries a bot's events, and URL credentials never reach the log.
+ */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -152,22 +154,103 @@ static void test_503s_are_retried_in_order(void **state)
 	check_bot_order(&r->ds, "bot-a", 6);
 }
 
-static void test_429_retry_after_holds_the_event(void **state)
+/* Waits for the downstream to have received n requests. */
+static void wait_requests(struct run *r, size_t n)
+{
+	int64_t t0 = ds_now_ms();
+
+	while (ds_count(&r->ds) < n) {
+		if (ds_now_ms() - t0 > WAIT_MS)
+			fail_msg("only %zu of %zu requests arrived",
+				 ds_count(&r->ds), n);
+		dint_sleep_ms(10);
+	}
+}
+
+/* The first request after the first one that carries bot's event idx. */
+static const struct ds_request *next_of(struct downstream *ds, const char *bot,
+					int idx)
+{
+	for (size_t i = 1; i < ds->nreq; i++)
+		if (idx_of(&ds->req[i], bot) == idx)
+			return &ds->req[i];
+	fail_msg("%s:%d never sent after the first request", bot, idx);
+	return NULL;
+}
+
+/* ms from the first request (the 429) to q. */
+static long after_429(struct downstream *ds, const struct ds_request *q)
+{
+	return (long)(q->at_ms - ds->req[0].at_ms);
+}
+
+/* The host's own backoff (4 s) is made longer than the Retry-After (2 s),
+ * so a retry at about 2 s shows the asked delay was used, and one at 4 s
+ * that it was not (the hold a host without retry_after gives). */
+#define SLOW_BACKOFF  "retry_first_ms = 4000; retry_max_ms = 4000;"
+#define PAUSED_MIN_MS 1900
+#define PAUSED_MAX_MS 3000
+
+static void check_paused(struct downstream *ds, const char *bot, int idx)
+{
+	long ms = after_429(ds, next_of(ds, bot, idx));
+
+	if (ms < PAUSED_MIN_MS || ms > PAUSED_MAX_MS)
+		fail_msg("%s:%d sent %ld ms after the 429 with Retry-After: "
+			 "2 (want %d..%d)",
+			 bot, idx, ms, PAUSED_MIN_MS, PAUSED_MAX_MS);
+}
+
+/* 429 with Retry-After: 2 for bot-a's event: its next attempt comes 2 s
+ * later, not after the host's backoff, and (scope "handler", the
+ * default) bot-b's event, which arrives during the pause, is not sent
+ * until it ends, and then at once. */
+static void test_429_retry_after_pauses_every_bot_exactly(void **state)
 {
 	struct ds_script script = {
 	    .fail_count = 1, .fail_status = 429, .retry_after = "2"};
 	struct run *r = *state;
 
-	run_start(r, &script, "", "", "");
-	post_events(r, "bot-a", 2);
-	wait_delivered(r, 2);
+	run_start(r, &script, "", SLOW_BACKOFF, "");
+	post_event(r, "bot-a", 0, NULL);
+	wait_requests(r, 1);
+	post_event(r, "bot-b", 0, NULL);
+	post_event(r, "bot-a", 1, NULL);
+	wait_delivered(r, 3);
 	run_stop(r);
-	assert_int_equal(r->ds.nreq, 3);
-	assert_int_equal(idx_of(&r->ds.req[1], "bot-a"), 0);
-	if (r->ds.req[1].at_ms - r->ds.req[0].at_ms < 1900)
-		fail_msg("retried %lld ms after Retry-After: 2",
-			 (long long)(r->ds.req[1].at_ms - r->ds.req[0].at_ms));
+	assert_int_equal(r->ds.nreq, 4); /* nothing sent during the pause */
+	assert_int_equal(idx_of(&r->ds.req[0], "bot-a"), 0);
+	check_paused(&r->ds, "bot-a", 0);
+	check_paused(&r->ds, "bot-b", 0);
 	check_bot_order(&r->ds, "bot-a", 2);
+	check_bot_order(&r->ds, "bot-b", 1);
+}
+
+/* The same with retry_after_scope = "bot": bot-a's event still comes back
+ * 2 s later, bot-b's events go at once. */
+static void test_bot_scope_pauses_only_the_answered_bot(void **state)
+{
+	struct ds_script script = {
+	    .fail_count = 1, .fail_status = 429, .retry_after = "2"};
+	struct run *r = *state;
+
+	run_start(r, &script, "", SLOW_BACKOFF, "retry_after_scope = \"bot\";");
+	post_event(r, "bot-a", 0, NULL);
+	wait_requests(r, 1);
+	post_events(r, "bot-b", 3);
+	wait_delivered(r, 4);
+	run_stop(r);
+	assert_int_equal(r->ds.nreq, 5);
+	check_paused(&r->ds, "bot-a", 0);
+	for (int i = 0; i < 3; i++) {
+		long ms = after_429(&r->ds, next_of(&r->ds, "bot-b", i));
+
+		if (ms >= PAUSED_MIN_MS)
+			fail_msg("bot-b:%d held %ld ms by bot-a's Retry-After",
+				 i, ms);
+	}
+	check_bot_order(&r->ds, "bot-a", 1);
+	check_bot_order(&r->ds, "bot-b", 3);
 }
 
 static void test_400_goes_to_dead_letters(void **state)
@@ -335,7 +418,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_503s_are_retried_in_order,
 					    run_setup, run_teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_429_retry_after_holds_the_event, run_setup, run_teardown),
+		test_429_retry_after_pauses_every_bot_exactly, run_setup,
+		run_teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_bot_scope_pauses_only_the_answered_bot, run_setup,
+		run_teardown),
 	    cmocka_unit_test_setup_teardown(test_400_goes_to_dead_letters,
 					    run_setup, run_teardown),
 	    cmocka_unit_test_setup_teardown(test_timeout_is_retried, run_setup,

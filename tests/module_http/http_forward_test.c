@@ -1,6 +1,8 @@
 /* The http handler through its ABI (mock host) against the test
  * downstream: what it sends, how each answer maps to OK, RETRY or FAIL,
- * Retry-After, timeouts, connection reuse, signatures and concurrency. */
+ * Retry-After (the delay asked of a host with retry_after, whom the pause
+ * holds, the module-wide hold on an older host), timeouts, connection
+ * reuse, signatures and concurrency. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -185,40 +187,198 @@ static void test_timeout_is_retry_then_delivered(void **state)
 	rig_stop(&r);
 }
 
-/* After a 429 with Retry-After, nothing is sent until the time is up. */
-static void check_hold(const char *retry_after, const char *extra,
-		       long hold_min_ms, long hold_max_ms)
+/* ---- Retry-After on a host with retry_after (ABI 1.2) ------------------ */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* A 429 with retry_after (and config extra) is RETRY, and the host is
+ * asked once for a delay, which is returned. */
+static int64_t asked_delay(const char *retry_after, const char *extra)
 {
 	struct ds_script script = {
 	    .fail_count = 1, .fail_status = 429, .retry_after = retry_after};
 	struct rig r;
 	struct rtw_error err;
-	int64_t t0;
+	int64_t last;
 
 	rig_start(&r, &script, extra);
 	assert_int_equal(send_chat(&r, "bot-a", 1, &err), RTW_RETRY);
+	assert_non_null(strstr(err.message, "HTTP 429"));
+	assert_int_equal(hi_delays(&r.hi, &last), 1);
+	rig_stop(&r);
+	return last;
+}
+
+static void test_retry_after_seconds_is_the_asked_delay(void **state)
+{
+	(void)state;
+	assert_int_equal(asked_delay("2", ""), 2000);
+	assert_int_equal(asked_delay("2", ", \"retry_after_scope\": \"bot\""),
+			 2000);
+}
+
+static void test_retry_after_http_date_is_the_asked_delay(void **state)
+{
+	char date[64];
+	time_t when = time(NULL) + 3;
+	struct tm tm;
+	int64_t delay;
+
+	(void)state;
+	gmtime_r(&when, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	delay = asked_delay(date, "");
+	if (delay < 1000 || delay > 3000)
+		fail_msg("Retry-After: %s (in 3 s) asked %lld ms", date,
+			 (long long)delay);
+}
+
+static void test_asked_delay_is_capped(void **state)
+{
+	(void)state;
+	assert_int_equal(asked_delay("86400", ", \"max_retry_after_s\": 1"),
+			 1000);
+	assert_int_equal(asked_delay("86400", ", \"max_retry_after_s\": 1, "
+					      "\"retry_after_scope\": \"bot\""),
+			 1000);
+}
+
+/* No Retry-After, Retry-After: 0, or a cap of 0: the host's own (growing)
+ * backoff, nothing asked and nothing held. */
+static void test_no_delay_asked_without_a_positive_retry_after(void **state)
+{
+	static const struct {
+		const char *retry_after, *extra;
+	} cases[] = {
+	    {NULL, ""},
+	    {"0", ""},
+	    {"5", ", \"max_retry_after_s\": 0"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct ds_script script = {.fail_count = 1,
+					   .fail_status = 503,
+					   .retry_after = cases[i].retry_after};
+		struct rig r;
+		struct rtw_error err;
+		int64_t last;
+
+		rig_start(&r, &script, cases[i].extra);
+		assert_int_equal(send_chat(&r, "bot-a", 1, &err), RTW_RETRY);
+		assert_int_equal(send_chat(&r, "bot-b", 1, &err), RTW_OK);
+		if (hi_delays(&r.hi, &last) != 0)
+			fail_msg("case %zu asked for %lld ms", i,
+				 (long long)last);
+		assert_int_equal(ds_count(&r.ds), 2);
+		rig_stop(&r);
+	}
+}
+
+/* Scope "handler" (the default): another bot's event is not sent during
+ * the pause; the host is asked to offer it again when the pause ends. */
+static void test_pause_holds_other_bots_until_its_end(void **state)
+{
+	struct ds_script script = {
+	    .fail_count = 1, .fail_status = 429, .retry_after = "2"};
+	struct rig r;
+	struct rtw_error err;
+	int64_t last;
+
+	(void)state;
+	rig_start(&r, &script, "");
+	assert_int_equal(send_chat(&r, "bot-a", 1, &err), RTW_RETRY);
+	sleep_ms(300);
+	assert_int_equal(send_chat(&r, "bot-b", 1, &err), RTW_RETRY);
+	assert_non_null(strstr(err.message, "Retry-After"));
+	assert_int_equal(hi_delays(&r.hi, &last), 2);
+	if (last < 1000 || last > 1700) /* what is left of the 2 s */
+		fail_msg("bot-b asked to come back in %lld ms",
+			 (long long)last);
+	assert_int_equal(ds_count(&r.ds), 1); /* bot-b's was not sent */
+	assert_non_null(strstr(hi_log(&r.hi), "no event of any bot"));
+	sleep_ms(last + 50);
+	assert_int_equal(send_chat(&r, "bot-b", 1, &err), RTW_OK);
+	assert_int_equal(send_chat(&r, "bot-a", 1, &err), RTW_OK);
+	assert_int_equal(ds_count(&r.ds), 3);
+	assert_int_equal(hi_delays(&r.hi, &last), 2);
+	rig_stop(&r);
+}
+
+/* Scope "bot": only the answered event waits (the host keeps it asleep);
+ * the module holds nothing, so other bots' events go at once. */
+static void test_bot_scope_holds_no_other_bot(void **state)
+{
+	struct ds_script script = {
+	    .fail_count = 1, .fail_status = 429, .retry_after = "2"};
+	struct rig r;
+	struct rtw_error err;
+	int64_t last;
+
+	(void)state;
+	rig_start(&r, &script, ", \"retry_after_scope\": \"bot\"");
+	assert_int_equal(send_chat(&r, "bot-a", 1, &err), RTW_RETRY);
+	assert_int_equal(send_chat(&r, "bot-b", 1, &err), RTW_OK);
+	assert_int_equal(send_chat(&r, "bot-c", 1, &err), RTW_OK);
+	assert_int_equal(ds_count(&r.ds), 3);
+	assert_int_equal(hi_delays(&r.hi, &last), 1);
+	assert_int_equal(last, 2000);
+	assert_null(strstr(hi_log(&r.hi), "no event of any bot"));
+	rig_stop(&r);
+}
+
+/* ---- Retry-After on an older host: the module-wide hold --------------- */
+
+/* After a 429 with Retry-After, nothing is sent until the time is up, and
+ * host->retry_after, which this host lacks, is never called. */
+static void check_hold(enum mock_host_kind kind, const char *retry_after,
+		       const char *extra, long hold_min_ms, long hold_max_ms)
+{
+	struct ds_script script = {
+	    .fail_count = 1, .fail_status = 429, .retry_after = retry_after};
+	struct rig r;
+	struct rtw_error err;
+	char url[128], *config;
+	int64_t t0, last;
+
+	ds_start(&r.ds, &script);
+	config = hi_config(ds_url(&r.ds, url, sizeof(url)), extra);
+	hi_open_host_ok(&r.hi, config, kind);
+	free(config);
+	assert_int_equal(send_chat(&r, "bot-a", 1, &err), RTW_RETRY);
 	t0 = ds_now_ms();
-	while (send_chat(&r, "bot-a", 1, &err) == RTW_RETRY) {
+	while (send_chat(&r, "bot-b", 1, &err) == RTW_RETRY) {
 		assert_non_null(strstr(err.message, "Retry-After"));
 		if (ds_now_ms() - t0 > hold_max_ms)
 			fail_msg("still held after %ld ms", hold_max_ms);
-		struct timespec ts = {0, 20 * 1000000L};
-		nanosleep(&ts, NULL);
+		sleep_ms(20);
 	}
 	if (ds_now_ms() - t0 < hold_min_ms)
 		fail_msg("sent after %lld ms, before Retry-After %s",
 			 (long long)(ds_now_ms() - t0), retry_after);
 	assert_int_equal(ds_count(&r.ds), 2); /* held attempts never sent */
+	if (hi_delays(&r.hi, &last) != 0)
+		fail_msg("host without retry_after: called with %lld ms",
+			 (long long)last);
 	rig_stop(&r);
 }
 
-static void test_retry_after_seconds_hold_events(void **state)
+static const enum mock_host_kind old_hosts[] = {MOCK_HOST_1_0,
+						MOCK_HOST_NO_RETRY_AFTER};
+
+static void test_old_host_retry_after_seconds_hold_events(void **state)
 {
 	(void)state;
-	check_hold("1", "", 900, 3000);
+	for (size_t i = 0; i < 2; i++)
+		check_hold(old_hosts[i], "1", "", 900, 3000);
 }
 
-static void test_retry_after_http_date_holds_events(void **state)
+static void test_old_host_retry_after_http_date_holds_events(void **state)
 {
 	char date[64];
 	time_t when = time(NULL) + 2;
@@ -227,13 +387,14 @@ static void test_retry_after_http_date_holds_events(void **state)
 	(void)state;
 	gmtime_r(&when, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	check_hold(date, "", 500, 4000);
+	check_hold(MOCK_HOST_1_0, date, "", 500, 4000);
 }
 
-static void test_retry_after_is_capped(void **state)
+static void test_old_host_retry_after_is_capped(void **state)
 {
 	(void)state;
-	check_hold("86400", ", \"max_retry_after_s\": 1", 900, 3000);
+	check_hold(MOCK_HOST_1_0, "86400", ", \"max_retry_after_s\": 1", 900,
+		   3000);
 }
 
 static void test_connection_is_reused(void **state)
@@ -361,9 +522,16 @@ int main(void)
 	    cmocka_unit_test(test_long_body_is_cut_in_the_reason),
 	    cmocka_unit_test(test_unreachable_downstream_is_retry),
 	    cmocka_unit_test(test_timeout_is_retry_then_delivered),
-	    cmocka_unit_test(test_retry_after_seconds_hold_events),
-	    cmocka_unit_test(test_retry_after_http_date_holds_events),
-	    cmocka_unit_test(test_retry_after_is_capped),
+	    cmocka_unit_test(test_retry_after_seconds_is_the_asked_delay),
+	    cmocka_unit_test(test_retry_after_http_date_is_the_asked_delay),
+	    cmocka_unit_test(test_asked_delay_is_capped),
+	    cmocka_unit_test(
+		test_no_delay_asked_without_a_positive_retry_after),
+	    cmocka_unit_test(test_pause_holds_other_bots_until_its_end),
+	    cmocka_unit_test(test_bot_scope_holds_no_other_bot),
+	    cmocka_unit_test(test_old_host_retry_after_seconds_hold_events),
+	    cmocka_unit_test(test_old_host_retry_after_http_date_holds_events),
+	    cmocka_unit_test(test_old_host_retry_after_is_capped),
 	    cmocka_unit_test(test_connection_is_reused),
 	    cmocka_unit_test(test_signed_requests_verify_and_keep_their_id),
 	    cmocka_unit_test(test_credentials_are_sent_but_never_shown),

@@ -35,8 +35,31 @@ mock_log(const struct rtw_host *host, enum rtw_log_level level, const char *fmt,
 	pthread_mutex_unlock(&m->lock);
 }
 
+static void mock_retry_after(const struct rtw_host *host, int64_t delay_ms)
+{
+	struct mock_host *m = (struct mock_host *)host;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->ndelays == MOCK_MAX_DELAYS)
+		abort(); /* no test asks that often */
+	m->delays[m->ndelays++] = delay_ms;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static size_t host_size(enum mock_host_kind kind)
+{
+	return kind == MOCK_HOST_1_0 ? offsetof(struct rtw_host, abi_minor)
+				     : sizeof(struct rtw_host);
+}
+
 int hi_open(struct http_instance *hi, const char *config_json,
 	    struct rtw_error *err)
+{
+	return hi_open_host(hi, config_json, MOCK_HOST_1_2, err);
+}
+
+int hi_open_host(struct http_instance *hi, const char *config_json,
+		 enum mock_host_kind kind, struct rtw_error *err)
 {
 	json_error_t jerr;
 	json_t *config = json_loads(config_json, JSON_ALLOW_NUL, &jerr);
@@ -51,11 +74,14 @@ int hi_open(struct http_instance *hi, const char *config_json,
 	pthread_mutex_init(&hi->mock.lock, NULL);
 	hi->mock.log = calloc(1, 1);
 	hi->mock.host = (struct rtw_host){
-	    .size = sizeof(struct rtw_host),
+	    .size = host_size(kind),
 	    .abi_version = RTW_HANDLER_ABI_VERSION,
 	    .name = "forward",
 	    .state_dir = "/nonexistent-state-dir", /* http needs none */
 	    .log = mock_log,
+	    .abi_minor = RTW_HANDLER_ABI_MINOR,
+	    .retry_after =
+		kind == MOCK_HOST_NO_RETRY_AFTER ? NULL : mock_retry_after,
 	};
 	rc = hi->module.desc->init(&hi->mock.host, config, &hi->state, err);
 	hi->initialized = rc == 0;
@@ -68,6 +94,16 @@ void hi_open_ok(struct http_instance *hi, const char *config_json)
 	struct rtw_error err = {{0}};
 
 	if (hi_open(hi, config_json, &err) != 0)
+		fail_msg("http init failed: %s (config %s)", err.message,
+			 config_json);
+}
+
+void hi_open_host_ok(struct http_instance *hi, const char *config_json,
+		     enum mock_host_kind kind)
+{
+	struct rtw_error err = {{0}};
+
+	if (hi_open_host(hi, config_json, kind, &err) != 0)
 		fail_msg("http init failed: %s (config %s)", err.message,
 			 config_json);
 }
@@ -86,6 +122,17 @@ void hi_close(struct http_instance *hi)
 const char *hi_log(struct http_instance *hi)
 {
 	return hi->mock.log;
+}
+
+size_t hi_delays(struct http_instance *hi, int64_t *last_ms)
+{
+	size_t n;
+
+	pthread_mutex_lock(&hi->mock.lock);
+	n = hi->mock.ndelays;
+	*last_ms = n > 0 ? hi->mock.delays[n - 1] : -1;
+	pthread_mutex_unlock(&hi->mock.lock);
+	return n;
 }
 
 void tev_make(struct test_event *te, const char *body, uint64_t seq,

@@ -17,11 +17,28 @@
 #define VECTOR_SECRET "whsec_dGVzdC1yZWNhbGwtc2VjcmV0"
 #define VECTOR_KEY    "test-recall-secret"
 
+/* Which daemon the mock host plays. */
+enum mock_host_kind {
+	/* ABI 1.2 with retry_after, as the daemon today (hi_open's). */
+	MOCK_HOST_1_2,
+	/* An older daemon: struct rtw_host ends before abi_minor. The fields
+	 * past its size are still filled in (abi_minor 2, retry_after set) so
+	 * that a module reading them without RTW_HAS_FIELD is caught. */
+	MOCK_HOST_1_0,
+	/* abi_minor 2 but retry_after NULL. */
+	MOCK_HOST_NO_RETRY_AFTER,
+};
+
+#define MOCK_MAX_DELAYS 64
+
 struct mock_host {
 	struct rtw_host host; /* first: the module is given &host */
 	pthread_mutex_t lock;
 	char *log; /* every line, '\n'-separated */
 	size_t log_len;
+	/* Every delay handle asked for through host->retry_after. */
+	int64_t delays[MOCK_MAX_DELAYS];
+	size_t ndelays;
 };
 
 struct http_instance {
@@ -35,12 +52,20 @@ struct http_instance {
  * result with its reason in err. hi_close always. */
 int hi_open(struct http_instance *hi, const char *config_json,
 	    struct rtw_error *err);
+/* The same as the given kind of host. */
+int hi_open_host(struct http_instance *hi, const char *config_json,
+		 enum mock_host_kind kind, struct rtw_error *err);
 /* The same, failing the test unless init succeeds. */
 void hi_open_ok(struct http_instance *hi, const char *config_json);
+void hi_open_host_ok(struct http_instance *hi, const char *config_json,
+		     enum mock_host_kind kind);
 void hi_close(struct http_instance *hi);
 /* The log so far (borrowed until the next log line; read it when the
  * module is idle). */
 const char *hi_log(struct http_instance *hi);
+/* How many times handle called host->retry_after so far, and the delay
+ * of the last call (-1: none). Read when the module is idle. */
+size_t hi_delays(struct http_instance *hi, int64_t *last_ms);
 
 /* An event from body bytes it owns, numbered seq, with dedup_key (NULL:
  * a host older than ABI 1.1, whose event struct ends before it). */

@@ -7,14 +7,12 @@
  * status and the start of the response body.
  *
  * Thread-safe (workers = N): the configuration is read-only after init,
- * libcurl handles come from a locked pool, the Retry-After hold and the
+ * libcurl handles come from a locked pool, the Retry-After pause and the
  * failing flag are atomics.
  *
- * Retry-After: the ABI cannot ask the host for a given delay, and sleeping
- * in handle() would hold a worker (and shutdown) for as long as the
- * downstream asks. So the handler remembers the time the downstream named
- * and answers RETRY without sending until it has passed; the host's own
- * backoff decides when it asks again (see docs, "Retry-After"). */
+ * Retry-After pauses every bot, or with retry_after_scope = "bot" only the
+ * answered one; a host with ABI 1.2 is asked for the exact delay, an older
+ * one is answered RETRY until the pause is over (http_pause.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +21,17 @@
 
 #include "http_fwd.h"
 
-static int64_t mono_ms(void)
+/* Settings that depend on what the host offers. */
+static int check_host(const struct http_fwd *f, struct rtw_error *err)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (f->config.retry_after_scope == HTTP_SCOPE_BOT &&
+	    !f->host_can_delay) {
+		rtw_error_set(err, "retry_after_scope: \"bot\" needs a daemon "
+				   "with handler ABI 1.2 (host->retry_after); "
+				   "this one is older, use \"handler\"");
+		return -1;
+	}
+	return 0;
 }
 
 static int http_init(const struct rtw_host *host, const json_t *config,
@@ -49,19 +52,29 @@ static int http_init(const struct rtw_host *host, const json_t *config,
 		curl_global_cleanup();
 		return -1;
 	}
-	if (http_config_read(config, &f->config, err) != 0) {
-		http_pool_fini(&f->pool);
-		free(f);
-		curl_global_cleanup();
-		return -1;
-	}
 	f->host = host;
-	host->log(host, RTW_LOG_INFO, "forwarding to %s (%s, timeout %ld ms)",
+	f->host_can_delay = http_pause_host_can_delay(host);
+	if (http_config_read(config, &f->config, err) != 0)
+		goto fail;
+	if (check_host(f, err) != 0) {
+		http_config_clear(&f->config);
+		goto fail;
+	}
+	host->log(host, RTW_LOG_INFO,
+		  "forwarding to %s (%s, timeout %ld ms, Retry-After pauses "
+		  "%s)",
 		  f->config.url_redacted,
 		  f->config.key != NULL ? "signed" : "unsigned",
-		  f->config.timeout_ms);
+		  f->config.timeout_ms,
+		  f->config.retry_after_scope == HTTP_SCOPE_BOT ? "one bot"
+								: "every bot");
 	*state = f;
 	return 0;
+fail:
+	http_pool_fini(&f->pool);
+	free(f);
+	curl_global_cleanup();
+	return -1;
 }
 
 /* Appends a copy of line to *list; -1 (the list untouched) when out of
@@ -110,26 +123,6 @@ static struct curl_slist *signed_headers(const struct http_fwd *f,
 	return list;
 }
 
-/* Remembers a Retry-After (capped by max_retry_after_s); a later time
- * set by another worker wins. */
-static void hold_for(struct http_fwd *f, long delay_ms)
-{
-	int64_t until, seen;
-
-	if (delay_ms > f->config.max_retry_after_ms)
-		delay_ms = f->config.max_retry_after_ms;
-	until = mono_ms() + delay_ms;
-	seen = atomic_load(&f->hold_until_ms);
-	while (seen < until &&
-	       !atomic_compare_exchange_weak(&f->hold_until_ms, &seen, until))
-		;
-	if (seen < until && delay_ms > 0)
-		f->host->log(f->host, RTW_LOG_NOTICE,
-			     "downstream asked to wait %ld ms (Retry-After): "
-			     "holding events until then",
-			     delay_ms);
-}
-
 /* Logs the change when the downstream starts failing or comes back, not
  * every retry (the host logs those at debug level). */
 static void note_health(struct http_fwd *f, enum rtw_result r,
@@ -166,7 +159,7 @@ static enum rtw_result send_event(struct http_fwd *f,
 	http_pool_give(&f->pool, h);
 	r = http_verdict(&a, f->config.url_redacted, err);
 	if (r == RTW_RETRY && a.retry_after_ms >= 0)
-		hold_for(f, a.retry_after_ms);
+		http_pause_start(f, a.retry_after_ms);
 	note_health(f, r, err);
 	return r;
 }
@@ -175,17 +168,11 @@ static enum rtw_result http_handle(void *state, const struct rtw_event *ev,
 				   struct rtw_error *err)
 {
 	struct http_fwd *f = state;
-	int64_t wait_ms = atomic_load(&f->hold_until_ms) - mono_ms();
 	struct curl_slist *headers = NULL;
 	enum rtw_result r;
 
-	if (wait_ms > 0) {
-		rtw_error_set(err,
-			      "not sent: the downstream asked to wait "
-			      "(Retry-After), %" PRId64 " ms left",
-			      wait_ms);
+	if (http_pause_holds(f, err))
 		return RTW_RETRY;
-	}
 	if (f->config.key != NULL &&
 	    (headers = signed_headers(f, ev)) == NULL) {
 		rtw_error_set(err,

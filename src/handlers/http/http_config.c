@@ -9,7 +9,9 @@
 
 #include "http_fwd.h"
 
-#define KEY_LIST "url, timeout_ms, headers, signing_secret, max_retry_after_s"
+#define KEY_LIST                                                               \
+	"url, timeout_ms, headers, signing_secret, max_retry_after_s, "        \
+	"retry_after_scope"
 
 enum key_type { KEY_STRING, KEY_INTEGER, KEY_ARRAY };
 
@@ -24,6 +26,7 @@ static const struct key_spec {
     {"headers", KEY_ARRAY, 0, 0},
     {"signing_secret", KEY_STRING, 0, 0},
     {"max_retry_after_s", KEY_INTEGER, 0, 86400},
+    {"retry_after_scope", KEY_STRING, 0, 0},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(*keys))
@@ -200,13 +203,33 @@ static int read_secret(const json_t *config, struct http_config *c,
 	return 0;
 }
 
+/* Whom a Retry-After pauses: "handler" (every bot, the default) or
+ * "bot". */
+static int read_scope(const json_t *config, struct http_config *c,
+		      struct rtw_error *err)
+{
+	const json_t *v = json_object_get(config, "retry_after_scope");
+
+	if (v == NULL || strcmp(json_string_value(v), "handler") == 0)
+		c->retry_after_scope = HTTP_SCOPE_HANDLER;
+	else if (strcmp(json_string_value(v), "bot") == 0)
+		c->retry_after_scope = HTTP_SCOPE_BOT;
+	else {
+		rtw_error_set(err, "retry_after_scope: must be \"handler\" (a "
+				   "Retry-After pauses every bot) or \"bot\"");
+		return -1;
+	}
+	return 0;
+}
+
 int http_config_read(const json_t *config, struct http_config *c,
 		     struct rtw_error *err)
 {
 	memset(c, 0, sizeof(*c));
 	if (check_keys(config, err) != 0 || read_url(config, c, err) != 0 ||
 	    read_headers(config, c, err) != 0 ||
-	    read_secret(config, c, err) != 0) {
+	    read_secret(config, c, err) != 0 ||
+	    read_scope(config, c, err) != 0) {
 		http_config_clear(c);
 		return -1;
 	}

@@ -22,11 +22,18 @@
 
 /* ---- http_config.c: the `config` group, checked once at init ---------- */
 
+/* Whom a downstream's Retry-After pauses (http_pause.c says why). */
+enum http_retry_scope {
+	HTTP_SCOPE_HANDLER = 0, /* every bot's events (the default) */
+	HTTP_SCOPE_BOT,		/* the answered event's bot only */
+};
+
 struct http_config {
 	char *url;	    /* as configured; may hold credentials */
 	char *url_redacted; /* for logs and reasons: no user:pass, no query */
 	long timeout_ms;    /* whole request, connection included */
-	long max_retry_after_ms;    /* cap on a downstream's Retry-After */
+	long max_retry_after_ms; /* cap on a downstream's Retry-After */
+	enum http_retry_scope retry_after_scope;
 	struct curl_slist *headers; /* fixed request headers, ours included */
 	unsigned char *key; /* HMAC key (decoded secret), or NULL: unsigned */
 	size_t key_len;
@@ -119,12 +126,28 @@ enum rtw_result http_verdict(const struct http_answer *a,
 
 struct http_fwd {
 	const struct rtw_host *host;
+	int host_can_delay; /* the host has retry_after (ABI 1.2) */
 	struct http_config config;
 	struct http_pool pool;
-	/* CLOCK_MONOTONIC ms before which nothing is sent: the latest
-	 * Retry-After the downstream asked for (0: none). */
-	atomic_int_fast64_t hold_until_ms;
+	/* Scope "handler": CLOCK_MONOTONIC ms before which no event is sent,
+	 * the latest Retry-After the downstream asked for (0: none). */
+	atomic_int_fast64_t pause_until_ms;
 	atomic_int failing; /* 1 from the first RETRY until the next OK */
 };
+
+/* ---- http_pause.c: honouring Retry-After -------------------------------- */
+
+/* True when the host can be asked for a retry delay: ABI 1.2's
+ * host->retry_after, present (by size and abi_minor) and set. */
+int http_pause_host_can_delay(const struct rtw_host *host);
+/* The answer to the event being handled was RETRY with Retry-After
+ * delay_ms (>= 0): caps it, pauses this bot or every bot as configured
+ * and, when the host can, asks it to offer the event again then. Call
+ * from handle, just before it answers RETRY. */
+void http_pause_start(struct http_fwd *f, long delay_ms);
+/* Before sending: 1 when a pause of every bot is running (the reason in
+ * err; the host, when it can, asked to offer the event again at its end):
+ * handle then answers RETRY without sending. 0: send. */
+int http_pause_holds(struct http_fwd *f, struct rtw_error *err);
 
 #endif
