@@ -4,7 +4,7 @@ CONF ?= conf/rtwebhookd.conf
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run test check-config clean asan valgrind fuzz bench
+.PHONY: all build run test check-config clean asan valgrind fuzz bench bench-profile
 
 all: build
 
@@ -40,10 +40,21 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-# Benchmarks (see bench/): CPU per event of the delivery path vs parsing.
-bench: build
-	$(BUILD)/delivery_cpu 200000 batch
-	$(BUILD)/delivery_cpu 200000 off
+# Benchmarks (bench/README.md): rtwebhookd against its ceilings and peers,
+# about 6 minutes; the table lands in $(BUILD)/bench-results/summary.txt.
+# Needs wrk (sudo scripts/install-bench-deps.sh). Never part of `make test`.
+# Only what the benchmarks run is built.
+BENCH_TARGETS = rtwebhookd jsonl rtw-send delivery_cpu bench_ceiling \
+		bench_idle_conns bench_sink_wait
+bench: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target $(BENCH_TARGETS)
+	bench/run.sh $(BUILD)
+
+# Where a request's CPU goes: callgrind, perf and strace views of the
+# request path and a breakdown, in $(BUILD)/bench-results/profile/.
+bench-profile: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target $(BENCH_TARGETS)
+	bench/profile.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -21,6 +21,7 @@
 #include "runtime.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 struct cpu {
 	double user, sys;
@@ -158,6 +159,7 @@ int main(int argc, char **argv)
 	struct cpu parse, full;
 	char cmd[600];
 
+	umask(077); /* the configuration written below holds a token */
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	log_init(0);

@@ -1,0 +1,256 @@
+/* bench/ceiling: the two ceilings rtwebhookd is measured against.
+ *
+ *   ceiling --port N [--threads N] [--parse] [--epoll] [--pool BYTES]
+ *
+ * A libmicrohttpd server started with the daemon's flags (src/http.c:
+ * start_daemon: internal thread pool on poll(), an inter-thread pipe,
+ * suspend/resume allowed; --epoll: on epoll instead, what the daemon
+ * used before, to see what the choice costs) that copies each
+ * POST body into a buffer and answers 200 "ok\n". Without --parse it does
+ * nothing else: the most this HTTP stack can do on this machine. With
+ * --parse it also parses every body with json_loadb and checks for a
+ * string "event" member (400 otherwise): the least work any receiver on
+ * this stack must do. Each connection's memory pool is 16 KiB (the
+ * daemon's max_header_bytes) unless --pool says otherwise: the daemon
+ * gives it 4 * max_header_bytes + 16 KiB, and libmicrohttpd 0.9.75 zeroes
+ * the whole pool after every request. Runs until SIGTERM or SIGINT. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+/* As the daemon's defaults (conf: max_body_bytes, max_connections,
+ * timeout_s, max_header_bytes), so the stack is configured the same. */
+#define MAX_BODY (1024 * 1024)
+#define MAX_CONNECTIONS 1024
+#define TIMEOUT_S 10
+#define DEFAULT_POOL 16384
+
+struct ceiling {
+	int parse, epoll;
+	size_t pool;
+	/* Built once and shared: the cheapest possible answer. */
+	struct MHD_Response *ok, *bad;
+};
+
+struct body {
+	char *buf;
+	size_t len, cap;
+};
+
+static int body_append(struct body *b, const char *data, size_t size)
+{
+	if (b->len + size > MAX_BODY)
+		return -1;
+	if (b->len + size > b->cap) {
+		size_t cap = b->cap * 2 > b->len + size ? b->cap * 2
+							: b->len + size;
+		char *grown = realloc(b->buf, cap);
+
+		if (grown == NULL)
+			return -1;
+		b->buf = grown;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, data, size);
+	b->len += size;
+	return 0;
+}
+
+/* The check every receiver must make: a JSON object with a string event. */
+static int body_is_event(const struct body *b)
+{
+	json_error_t err;
+	json_t *j = json_loadb(b->buf, b->len, 0, &err);
+	int ok = j != NULL && json_is_string(json_object_get(j, "event"));
+
+	json_decref(j);
+	return ok;
+}
+
+/* One buffer per request, sized from Content-Length as the daemon does. */
+static struct body *body_new(struct MHD_Connection *c)
+{
+	const char *clen = MHD_lookup_connection_value(
+		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct body *b = calloc(1, sizeof(*b));
+	size_t cap = clen != NULL ? strtoul(clen, NULL, 10) : 0;
+
+	if (b == NULL)
+		return NULL;
+	b->cap = cap > 0 && cap <= MAX_BODY ? cap : 4096;
+	b->buf = malloc(b->cap);
+	if (b->buf == NULL) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct ceiling *s = cls;
+	struct body *b = *con_cls;
+	int ok;
+
+	(void)url; /* any path, any method: the least a server can do */
+	(void)method;
+	(void)version;
+	if (b == NULL) {
+		*con_cls = body_new(c);
+		return *con_cls != NULL ? MHD_YES : MHD_NO;
+	}
+	if (*upload_data_size > 0) {
+		if (body_append(b, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	ok = !s->parse || body_is_event(b);
+	return MHD_queue_response(c, ok ? MHD_HTTP_OK : MHD_HTTP_BAD_REQUEST,
+				  ok ? s->ok : s->bad);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct body *b = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (b != NULL) {
+		free(b->buf);
+		free(b);
+	}
+	*con_cls = NULL;
+}
+
+static struct MHD_Response *text_response(const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+
+	/* The same bytes on the wire as the daemon's answer. */
+	if (r != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+					"text/plain; charset=utf-8");
+	return r;
+}
+
+static struct MHD_Daemon *start(struct ceiling *s, unsigned port,
+				unsigned threads)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	/* The daemon's flags (src/http.c: start_daemon). */
+	unsigned flags = (s->epoll ? MHD_USE_EPOLL_INTERNAL_THREAD
+				   : MHD_USE_POLL_INTERNAL_THREAD) |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+			 MHD_USE_ITC;
+	/* One thread is MHD's single internal thread, no pool: the option
+	 * is left out (MHD warns about a pool size of 0 or 1). */
+	struct MHD_OptionItem pool[] = {
+		{threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		 (intptr_t)threads, NULL},
+		{MHD_OPTION_END, 0, NULL}};
+
+	return MHD_start_daemon(
+		flags, (uint16_t)port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+		MHD_OPTION_ARRAY, pool,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->pool,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: ceiling --port N [--threads N] [--parse] "
+		     "[--epoll] [--pool BYTES]\n");
+}
+
+struct args {
+	unsigned port, threads;
+};
+
+/* Returns -1 to exit 0 (--help), 0 to run, or 2 on a usage error. */
+static int parse_args(int argc, char **argv, struct ceiling *s,
+		      struct args *a)
+{
+	static const struct option options[] = {
+		{"port", required_argument, NULL, 'p'},
+		{"threads", required_argument, NULL, 't'},
+		{"parse", no_argument, NULL, 'j'},
+		{"epoll", no_argument, NULL, 'e'},
+		{"pool", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "p:t:jem:h", options, NULL)) !=
+	       -1) {
+		if (opt == 'p')
+			a->port = (unsigned)strtoul(optarg, NULL, 10);
+		else if (opt == 't')
+			a->threads = (unsigned)strtoul(optarg, NULL, 10);
+		else if (opt == 'j')
+			s->parse = 1;
+		else if (opt == 'e')
+			s->epoll = 1;
+		else if (opt == 'm')
+			s->pool = strtoul(optarg, NULL, 10);
+		else if (opt == 'h')
+			return -1;
+		else
+			return 2;
+	}
+	return a->port == 0 || a->port > 65535 || a->threads == 0 ||
+			       s->pool < 4096 || optind != argc
+		       ? 2
+		       : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ceiling s = {.pool = DEFAULT_POOL};
+	struct args a = {.threads = 1};
+	struct MHD_Daemon *d;
+	sigset_t set;
+	int rc, sig;
+
+	rc = parse_args(argc, argv, &s, &a);
+	if (rc != 0) {
+		usage(rc < 0 ? stdout : stderr);
+		return rc < 0 ? 0 : rc;
+	}
+	/* Taken with sigwait below, so block them before any thread starts. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s.ok = text_response("ok\n");
+	s.bad = text_response("400 not an event\n");
+	d = s.ok && s.bad ? start(&s, a.port, a.threads) : NULL;
+	if (d == NULL) {
+		fprintf(stderr, "ceiling: cannot listen on 127.0.0.1 port %u\n",
+			a.port);
+		return 1;
+	}
+	sigwait(&set, &sig);
+	MHD_stop_daemon(d);
+	MHD_destroy_response(s.ok);
+	MHD_destroy_response(s.bad);
+	return 0;
+}
