@@ -3,6 +3,7 @@
  * connection to the real listener, with the real runtime behind it
  * (spool, dedup, a jsonl handler), and the answer is read to the end. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -68,6 +69,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* libFuzzer's timeout alarm (SIGALRM every few seconds) interrupts
+ * whatever system call is running: a connect() so interrupted goes on in
+ * the background, so wait for it rather than give up. */
+static void finish_interrupted_connect(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+		;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err) {
+		fprintf(stderr, "fuzz_request: connect: %s\n", strerror(err));
+		abort();
+	}
+}
+
 /* The client closes first, so without SO_LINGER {1, 0} every input would
  * leave a TIME_WAIT socket for 60 s and the ~28k ephemeral ports run out
  * after ~11 s of fuzzing (connect: EADDRNOTAVAIL). A reset instead of a
@@ -81,10 +99,16 @@ static int connect_loopback(void)
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) != 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		perror("fuzz_request: loopback connection");
+	    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) != 0) {
+		perror("fuzz_request: socket");
 		abort();
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		if (errno != EINTR) {
+			perror("fuzz_request: connect");
+			abort();
+		}
+		finish_interrupted_connect(fd);
 	}
 	return fd;
 }
@@ -96,8 +120,14 @@ static void drain(int fd)
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	char buf[4096];
 
-	while (poll(&p, 1, 100) > 0 && read(fd, buf, sizeof(buf)) > 0)
-		;
+	for (;;) {
+		int ready = poll(&p, 1, 100);
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0 || read(fd, buf, sizeof(buf)) <= 0)
+			return;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -108,6 +138,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off < size) {
 		ssize_t n = send(fd, data + off, size - off, MSG_NOSIGNAL);
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		off += (size_t)n;
