@@ -7,8 +7,10 @@
  * It feeds EVENTS unique ~1.1 KB transcript events through ingest_body
  * (the request path without sockets), waits until a null handler has seen
  * them all, and reports process CPU time (all threads, user + system) per
- * event, then the same for json_loadb alone. The difference is what the
- * delivery path adds beyond parsing. */
+ * event, then the same for json_loadb alone, with the tree on the heap
+ * (what any receiver on jansson does) and in an arena (as the daemon
+ * parses). The differences are what the delivery path adds beyond
+ * parsing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 
 #include "config.h"
 #include "ingest.h"
+#include "json_arena.h"
 #include "log.h"
 #include "runtime.h"
 
@@ -73,19 +76,29 @@ static size_t make_event(char *buf, size_t cap, unsigned i)
 	return n > 0 ? (size_t)n : 0;
 }
 
-static struct cpu parse_only(unsigned events)
+/* json_loadb of every event, the tree on the heap (in_arena 0: what any
+ * receiver on jansson does) or in a json_arena as the daemon parses
+ * (in_arena 1). */
+static struct cpu parse_only(unsigned events, int in_arena)
 {
 	char buf[2048];
 	struct cpu start = cpu_now();
 
 	for (unsigned i = 0; i < events; i++) {
 		size_t len = make_event(buf, sizeof(buf), i);
+		struct json_arena *a = in_arena ? json_arena_new(len) : NULL;
 		json_error_t err;
-		json_t *j = json_loadb(buf, len, 0, &err);
+		json_t *j;
 
+		json_arena_begin(a);
+		j = json_loadb(buf, len, 0, &err);
+		json_arena_end();
 		if (j == NULL || !json_is_string(json_object_get(j, "event")))
 			abort();
-		json_decref(j);
+		if (a != NULL)
+			json_arena_free(a);
+		else
+			json_decref(j);
 	}
 	return cpu_per_event(start, events);
 }
@@ -156,7 +169,7 @@ int main(int argc, char **argv)
 	unsigned events = argc > 1 ? (unsigned)atoi(argv[1]) : 200000;
 	const char *fsync = argc > 2 ? argv[2] : "batch";
 	char dir[] = "/tmp/rtw-bench-XXXXXX";
-	struct cpu parse, full;
+	struct cpu parse, arena_parse = {0, 0}, full;
 	char cmd[600];
 
 	umask(077); /* the configuration written below holds a token */
@@ -165,9 +178,11 @@ int main(int argc, char **argv)
 	log_init(0);
 	/* A third argument runs one phase alone, for perf stat. */
 	if (argc > 3 && strcmp(argv[3], "delivery") != 0)
-		parse = parse_only(events);
+		parse = parse_only(events, 0);
 	else
-		parse = argc > 3 ? (struct cpu){0, 0} : parse_only(events);
+		parse = argc > 3 ? (struct cpu){0, 0} : parse_only(events, 0);
+	if (argc <= 3)
+		arena_parse = parse_only(events, 1);
 	if (argc > 3 && strcmp(argv[3], "parse") == 0)
 		full = parse;
 	else
@@ -177,6 +192,8 @@ int main(int argc, char **argv)
 	       events, fsync);
 	printf("  parse only (json_loadb, check, free):   %6.2f + %5.2f us\n",
 	       parse.user * 1e6, parse.sys * 1e6);
+	printf("  the same parse into an arena (as ingest): %5.2f + %5.2f us\n",
+	       arena_parse.user * 1e6, arena_parse.sys * 1e6);
 	printf("  ingest + spool + dispatch, null handler: %6.2f + %5.2f us\n",
 	       full.user * 1e6, full.sys * 1e6);
 	printf("  delivery beyond parsing:                 %6.2f + %5.2f us "
@@ -184,6 +201,11 @@ int main(int argc, char **argv)
 	       (full.user - parse.user) * 1e6, (full.sys - parse.sys) * 1e6,
 	       (full.user + full.sys - parse.user - parse.sys) /
 		       (parse.user + parse.sys));
+	if (arena_parse.user + arena_parse.sys > 0)
+		printf("  delivery beyond the arena parse:         %6.2f + %5.2f "
+		       "us\n",
+		       (full.user - arena_parse.user) * 1e6,
+		       (full.sys - arena_parse.sys) * 1e6);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : 1;
 }

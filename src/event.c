@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "json_arena.h"
 
 static const struct {
 	enum rtw_event_type type;
@@ -131,8 +132,13 @@ int event_parse(struct event *ev, const char *body, size_t len, char *why,
 	/* Lenient on purpose: a 4xx makes Recall retry for a minute and then
 	 * kill the feed, so well-formed JSON is accepted as it is (duplicate
 	 * keys keep the last value, \u0000 is allowed in strings). */
+	ev->arena = json_arena_new(len); /* NULL: parsed on the heap */
+	json_arena_begin(ev->arena);
 	ev->json = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
+	json_arena_end();
 	if (ev->json == NULL) {
+		json_arena_free(ev->arena);
+		ev->arena = NULL;
 		snprintf(why, whylen, "not JSON: %s at line %d column %d",
 			 jerr.text, jerr.line, jerr.column);
 		return -1;
@@ -170,6 +176,9 @@ valid:
 
 void event_clear(struct event *ev)
 {
-	json_decref(ev->json);
+	if (ev->arena != NULL)
+		json_arena_free(ev->arena);
+	else
+		json_decref(ev->json);
 	memset(ev, 0, sizeof(*ev));
 }

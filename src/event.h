@@ -10,8 +10,11 @@
 
 #include "rtwebhookd/handler.h"
 
+struct json_arena;
+
 struct event {
-	json_t *json; /* owned */
+	json_t *json; /* owned: in arena, or on the heap when arena is NULL */
+	struct json_arena *arena;
 	struct rtw_participant participant;
 	struct rtw_event view;
 };

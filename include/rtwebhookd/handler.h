@@ -154,8 +154,9 @@ struct rtw_participant {
 
 /* One event as a handler sees it. Everything it points to is borrowed: valid
  * until handle() returns, owned by the host. Keep a copy (json_deep_copy,
- * strdup) of anything needed later; never json_decref what you did not
- * json_incref. */
+ * strdup) of anything needed later: json_incref does not keep a part of
+ * the event's tree alive (the host releases the whole tree at once). Never
+ * json_decref what you did not json_incref. */
 struct rtw_event {
 	size_t size;
 	enum rtw_event_type type;
