@@ -740,13 +740,16 @@ static int resolve_listen(const char *address, int port,
 }
 
 /* libmicrohttpd keeps a request's headers in the connection's memory
- * pool, with a record of its own per header and the read and write
- * buffers: room for max_header_bytes of headers in even small pieces.
- * Past the pool it answers 431 itself. The pool's pages are touched only
- * as they are used, so an idle connection costs far less. */
+ * pool, with a record of its own per header (about 50 bytes) and the
+ * write buffer: max_header_bytes of headers plus 8 KiB of bookkeeping
+ * (room for ~150 headers). A request with more, smaller headers gets 431
+ * from libmicrohttpd itself. The pool is kept small because
+ * libmicrohttpd clears all of it after every request: at 80 KiB that was
+ * a quarter of a request's instructions, and 80 KiB of memory per open
+ * connection. */
 static size_t connection_pool_bytes(long long max_header_bytes)
 {
-	return (size_t)max_header_bytes * 4 + 16 * 1024;
+	return (size_t)max_header_bytes + 8 * 1024;
 }
 
 /* Where to listen: the socket systemd passed (its address read back for

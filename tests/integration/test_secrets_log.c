@@ -220,10 +220,12 @@ static void malformed_requests_are_logged_without_secrets(void **state)
 }
 
 /* Headers and a URI too large for the daemon's header memory, made of
- * secrets. */
+ * secrets. At 64 KiB they overflow libmicrohttpd's connection memory
+ * (max_header_bytes + 8 KiB), so libmicrohttpd answers 414 or 431 itself
+ * and logs through the daemon's logger. */
 static void oversized_requests_are_logged_without_secrets(void **state)
 {
-	static const char *const must_have[] = {"rejected 431", NULL};
+	static const char *const must_have[] = {"http: ", NULL};
 	struct daemon *d = *state;
 	size_t size = 64 * 1024, n;
 	char *request = malloc(size + 256), reply[4096];

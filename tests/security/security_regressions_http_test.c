@@ -133,13 +133,16 @@ struct header_case {
 	const char *why;
 	int cap;
 	int short_headers; /* "X-Trace-NN: v" lines; or: */
+	int long_headers;  /* "X-Pad-NN: " and 500 digits; or: */
 	const char *headers;
 };
 
 static const struct header_case header_cases[] = {
-	{"64 short headers, about a quarter of the cap", 4096, 64, NULL},
+	{"64 short headers, about a quarter of the cap", 4096, 64, 0, NULL},
+	{"30 long headers, 15.3 KB, just under the default cap", 16384, 0, 30,
+	 NULL},
 	{"a signed request through a proxy, at the documented minimum", 1024,
-	 0,
+	 0, 0,
 	 "User-Agent: Recall.ai-Webhooks/1.0\r\nAccept: */*\r\n"
 	 "webhook-id: msg_2pVDbWq3zXn4YkSrT8LmA0cE1\r\n"
 	 "webhook-timestamp: 1731705121\r\n"
@@ -157,7 +160,7 @@ static void requests_under_max_header_bytes_are_accepted(void **state)
 	for (size_t i = 0; i < sizeof(header_cases) / sizeof(*header_cases);
 	     i++) {
 		const struct header_case *c = &header_cases[i];
-		char body[1024], headers[2048] = "";
+		char body[1024], headers[20480] = "";
 		struct daemon *d = NULL;
 		size_t bytes = 0;
 		void *st = NULL;
@@ -173,6 +176,10 @@ static void requests_under_max_header_bytes_are_accepted(void **state)
 			snprintf(headers + strlen(headers),
 				 sizeof(headers) - strlen(headers),
 				 "X-Trace-%02d: v\r\n", k);
+		for (int k = 0; k < c->long_headers; k++)
+			snprintf(headers + strlen(headers),
+				 sizeof(headers) - strlen(headers),
+				 "X-Pad-%02d: %0500d\r\n", k, 0);
 		if (c->headers != NULL)
 			snprintf(headers, sizeof(headers), "%s", c->headers);
 		status = raw_post_with_headers(d, SEC_GOOD, headers, &bytes);
