@@ -3,6 +3,7 @@
  * event is measured by bench/delivery_cpu).
  *
  *   handler_redis [WORKERS] [EVENTS] [BOTS_PER_WORKER] [dedup_ttl_s]
+ *                 [batch|per-event]
  *
  * Starts its own redis-server (tests/module_redis/redis_server.c: loopback
  * TCP, append-only file with appendfsync always unless REDIS_BENCH_FSYNC
@@ -10,8 +11,10 @@
  * "recall:{bot_id}", and runs WORKERS threads the way the daemon runs `workers
  * = N`: each thread owns its bots and hands their events over one at a time, in
  * order. Each event is a ~1.1 KB transcript.data body with its own seq and
- * dedup key. Prints events/s (wall clock) and checks that every event is in
- * Redis once. */
+ * dedup key. "batch" (the default) is a host of ABI 1.2, as the daemon is
+ * (bench/batch_host.h: PENDING, a flush per 256 events); "per-event" an
+ * older host: one round trip per event. Prints events/s (wall clock) and
+ * checks that every event is in Redis once. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,6 +24,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "batch_host.h"
 #include "module.h"
 #include "redis_server.h"
 
@@ -29,6 +33,7 @@
 struct worker {
 	pthread_t thread;
 	const struct rtw_handler *desc;
+	struct batch_host *batch;
 	void *state;
 	int index;
 	int nbots;
@@ -107,11 +112,15 @@ static void *run_worker(void *arg)
 		snprintf(key, sizeof(key), "id:bench-%d-%ld", w->index, i);
 		ev.seq = (uint64_t)w->index * 100000000u + (uint64_t)i;
 		ev.dedup_key = key;
-		while (w->desc->handle(w->state, &ev, &err) != RTW_OK) {
+		enum rtw_result r;
+
+		while ((r = w->desc->handle(w->state, &ev, &err)) != RTW_OK &&
+		       r != RTW_PENDING) {
 			if (++w->failures < 5)
 				fprintf(stderr, "worker %d: %s\n", w->index,
 					err.message);
 		}
+		batch_host_answered(w->batch, r);
 	}
 	return NULL;
 }
@@ -137,13 +146,16 @@ int main(int argc, char **argv)
 	long events = argc > 2 ? atol(argv[2]) : 100000;
 	int nbots = argc > 3 ? atoi(argv[3]) : 4;
 	long ttl = argc > 4 ? atol(argv[4]) : 3600;
+	const char *mode = argc > 5 ? argv[5] : "batch";
 	const char *fsync_mode = getenv("REDIS_BENCH_FSYNC");
 	struct rtw_host host = {.size = sizeof(host),
 				.abi_version = RTW_HANDLER_ABI_VERSION,
+				.abi_minor = strcmp(mode, "batch") == 0 ? 2 : 0,
 				.name = "bench",
 				.state_dir = "/nonexistent",
 				.log = bench_log};
 	struct worker *w = calloc((size_t)nworkers, sizeof(*w));
+	struct batch_host batch;
 	struct redis_server server;
 	struct rtw_error err = {{0}};
 	struct module m;
@@ -173,8 +185,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "init: %s\n", err.message);
 		return 1;
 	}
+	batch_host_init(&batch, m.desc, state);
 	for (int i = 0; i < nworkers; i++) {
 		w[i] = (struct worker){.desc = m.desc,
+				       .batch = &batch,
 				       .state = state,
 				       .index = i,
 				       .nbots = nbots,
@@ -186,11 +200,14 @@ int main(int argc, char **argv)
 		pthread_create(&w[i].thread, NULL, run_worker, &w[i]);
 	for (int i = 0; i < nworkers; i++)
 		pthread_join(w[i].thread, NULL);
+	if (host.abi_minor >= 2)
+		batch_host_flush(&batch, 1); /* as before the daemon stops */
 	secs = now_s() - t0;
 	found = total_entries(&server, w, nworkers);
-	printf("workers=%d bots=%d events=%ld appendfsync=%s dedup_ttl_s=%ld: "
+	printf("%s workers=%d bots=%d events=%ld appendfsync=%s "
+	       "dedup_ttl_s=%ld: "
 	       "%.2f s, %.0f events/s, %lld entries in redis%s\n",
-	       nworkers, nworkers * nbots, events / nworkers * nworkers,
+	       mode, nworkers, nworkers * nbots, events / nworkers * nworkers,
 	       fsync_mode ? fsync_mode : "always", ttl, secs,
 	       (double)(events / nworkers * nworkers) / secs, found,
 	       found == events / nworkers * nworkers ? "" : " (MISMATCH)");

@@ -34,25 +34,18 @@
 #include <sqlite3.h>
 
 #include "event.h"
+#include "batch_host.h"
 #include "module.h"
 
 #define FIXTURE		RTW_TEST_SOURCE_DIR "/fixtures/events/transcript_data.json"
 #define MODULE		RTW_BINARY_DIR "/handlers/sqlite.so"
 #define FIXTURE_BOT	"5b1e2f4c-8d3a-4e6b-9c71-0a2d3f4e5b6c"
 #define BOTS_PER_WORKER 4
-#define FLUSH_EVENTS	256 /* the daemon's FLUSH_MAX_EVENTS */
-
-/* The host's side of batching, shared by the workers. */
-struct flusher {
-	atomic_long pending;	  /* answered PENDING, not yet flushed */
-	pthread_mutex_t one_at_a_time;
-	atomic_long flushes, failed;
-};
 
 struct worker {
 	pthread_t thread;
 	const struct rtw_handler *desc;
-	struct flusher *flusher;
+	struct batch_host *batch;
 	void *state;
 	int index, nworkers;
 	long events;
@@ -124,25 +117,6 @@ static void make_bot(struct worker *w, int b, const char *tmpl, size_t len)
 	}
 }
 
-/* Flushes (retrying until it works, as the host does) once all pending
- * events are taken; a no-op while another worker flushes. */
-static void flush(struct worker *w, int wait_turn)
-{
-	struct flusher *f = w->flusher;
-	struct rtw_error err = {{0}};
-
-	if (wait_turn)
-		pthread_mutex_lock(&f->one_at_a_time);
-	else if (pthread_mutex_trylock(&f->one_at_a_time) != 0)
-		return;
-	atomic_store(&f->pending, 0);
-	while (w->desc->flush(w->state, &err) != RTW_OK)
-		if (atomic_fetch_add(&f->failed, 1) == 0)
-			fprintf(stderr, "flush failed: %s\n", err.message);
-	atomic_fetch_add(&f->flushes, 1);
-	pthread_mutex_unlock(&f->one_at_a_time);
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -154,11 +128,8 @@ static void *worker_main(void *arg)
 
 		ev->view.seq = (uint64_t)(i * w->nworkers + w->index + 1);
 		r = w->desc->handle(w->state, &ev->view, &err);
-		if (r == RTW_PENDING &&
-		    atomic_fetch_add(&w->flusher->pending, 1) + 1 >=
-			FLUSH_EVENTS)
-			flush(w, 0);
-		else if (r != RTW_OK && r != RTW_PENDING && w->not_ok++ == 0)
+		batch_host_answered(w->batch, r);
+		if (r != RTW_OK && r != RTW_PENDING && w->not_ok++ == 0)
 			fprintf(stderr, "not OK: %s\n", err.message);
 	}
 	return NULL;
@@ -193,8 +164,7 @@ int main(int argc, char **argv)
 				.name = "bench",
 				.state_dir = "/tmp",
 				.log = bench_log};
-	struct flusher flusher = {.one_at_a_time =
-				      PTHREAD_MUTEX_INITIALIZER};
+	struct batch_host batch;
 	struct rtw_error err = {{0}};
 	struct module m;
 	struct worker *w = calloc((size_t)nworkers, sizeof(*w));
@@ -220,9 +190,10 @@ int main(int argc, char **argv)
 			err.message);
 		return 1;
 	}
+	batch_host_init(&batch, m.desc, state);
 	for (int i = 0; i < nworkers; i++) {
 		w[i] = (struct worker){.desc = m.desc,
-				       .flusher = &flusher,
+				       .batch = &batch,
 				       .state = state,
 				       .index = i,
 				       .nworkers = nworkers,
@@ -239,7 +210,7 @@ int main(int argc, char **argv)
 		not_ok += w[i].not_ok;
 	}
 	if (host.abi_minor >= 2)
-		flush(&w[0], 1); /* the host flushes before the stop */
+		batch_host_flush(&batch, 1); /* as before the daemon stops */
 	secs = now_s() - t0;
 	cpu = cpu_s() - c0;
 	m.desc->fini(state);
@@ -249,8 +220,8 @@ int main(int argc, char **argv)
 	       "%.0f events/s wall, %.0f events per CPU second "
 	       "(%ld not OK, %ld flushes, %ld failed, %lld rows)\n",
 	       sync, nworkers, mode, total, secs, total / secs, total / cpu,
-	       not_ok, atomic_load(&flusher.flushes),
-	       atomic_load(&flusher.failed), rows);
+	       not_ok, atomic_load(&batch.flushes), atomic_load(&batch.failed),
+	       rows);
 	for (int i = 0; i < nworkers; i++)
 		for (int b = 0; b < BOTS_PER_WORKER; b++) {
 			event_clear(&w[i].bots[b]);

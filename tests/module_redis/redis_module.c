@@ -25,8 +25,9 @@ mock_log(const struct rtw_host *host, enum rtw_log_level level, const char *fmt,
 	__atomic_fetch_add(&mock->nlogs, 1, __ATOMIC_RELAXED);
 }
 
-int redis_open(struct redis_instance *ri, const char *config_json,
-	       struct rtw_error *err)
+/* Loads the module and runs init with a host of ABI 1.abi_minor. */
+static int open_with(struct redis_instance *ri, const char *config_json,
+		     unsigned abi_minor, struct rtw_error *err)
 {
 	json_error_t jerr;
 	json_t *config = json_loads(config_json, 0, &jerr);
@@ -45,11 +46,33 @@ int redis_open(struct redis_instance *ri, const char *config_json,
 	    .name = "streams",
 	    .state_dir = "/nonexistent-state-dir", /* redis needs none */
 	    .log = mock_log,
+	    .abi_minor = abi_minor,
 	};
 	rc = ri->module.desc->init(&ri->mock.host, config, &ri->state, err);
 	ri->initialized = rc == 0;
 	json_decref(config);
 	return rc;
+}
+
+int redis_open(struct redis_instance *ri, const char *config_json,
+	       struct rtw_error *err)
+{
+	/* A host of ABI 1.0/1.1: no RTW_PENDING, one event per round trip. */
+	return open_with(ri, config_json, 0, err);
+}
+
+void redis_open_batching_ok(struct redis_instance *ri, const char *config_json)
+{
+	struct rtw_error err = {{0}};
+
+	if (open_with(ri, config_json, 2, &err) != 0)
+		fail_msg("redis init on %s failed: %s", config_json,
+			 err.message);
+}
+
+enum rtw_result redis_flush(struct redis_instance *ri, struct rtw_error *err)
+{
+	return ri->module.desc->flush(ri->state, err);
 }
 
 void redis_open_ok(struct redis_instance *ri, const char *config_json)

@@ -31,6 +31,10 @@ int redis_open(struct redis_instance *ri, const char *config_json,
 	       struct rtw_error *err);
 /* The same, failing the running test unless init succeeds. */
 void redis_open_ok(struct redis_instance *ri, const char *config_json);
+/* redis_open_ok with a host of ABI 1.2, which takes RTW_PENDING: the
+ * module batches (unless its config says batch = false). */
+void redis_open_batching_ok(struct redis_instance *ri, const char *config_json);
+enum rtw_result redis_flush(struct redis_instance *ri, struct rtw_error *err);
 void redis_close(struct redis_instance *ri);
 
 /* An event with a body it owns. */

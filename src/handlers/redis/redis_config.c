@@ -25,6 +25,7 @@ static const struct key_spec {
     {"dedup_ttl_s", KEY_INTEGER, 0, 365LL * 86400},
     {"timeout_ms", KEY_INTEGER, 10, 600000},
     {"connect_timeout_ms", KEY_INTEGER, 10, 600000},
+    {"batch", KEY_BOOLEAN, 0, 0},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(*keys))
@@ -68,7 +69,7 @@ static int check_keys(const json_t *config, struct rtw_error *err)
 			    "url, stream, maxlen, database, username, "
 			    "password, password_file, tls, "
 			    "dedup_ttl_s, timeout_ms, "
-			    "connect_timeout_ms)",
+			    "connect_timeout_ms, batch)",
 			    name);
 			return -1;
 		}
@@ -222,6 +223,7 @@ int redis_config_read(const json_t *config, struct redis_config *c,
 	    (int)integer_or(config, "timeout_ms", REDIS_DEFAULT_TIMEOUT_MS);
 	c->connect_timeout_ms = (int)integer_or(config, "connect_timeout_ms",
 						REDIS_DEFAULT_CONNECT_MS);
+	c->batch = !json_is_false(json_object_get(config, "batch"));
 	return 0;
 fail:
 	redis_config_clear(c);

@@ -24,6 +24,7 @@ struct redis_config {
 	char *password;	       /* or NULL; never logged */
 	int timeout_ms;	       /* per command round trip */
 	int connect_timeout_ms;
+	int batch; /* pipeline the events of a flush (default on) */
 };
 
 /* Reads config into c (zeroed first). -1 with the reason in err; c is

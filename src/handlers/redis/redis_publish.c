@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_key.h"
 #include "redis_publish.h"
 
 /* KEYS[1] stream, KEYS[2] guard (absent: no guard); ARGV[1] guard TTL,
@@ -68,71 +67,161 @@ static enum publish_outcome read_reply(const redisReply *r, char *entry_id,
 	return flag->integer == 1 ? PUBLISH_ADDED : PUBLISH_DUPLICATE;
 }
 
-/* The guard key of an event in stream: rtw:seen:{<stream>}:<key>. */
-static char *guard_key(const char *stream, const char *key)
+/* The EVALSHA command for x: its arguments in argv/len (room for
+ * PUBLISH_ARGS), numbers formatted into nums. Returns the count. */
+#define PUBLISH_ARGS 20
+static int script_args(const struct redis_conn *rc,
+		       const struct redis_config *c, const struct xadd *x,
+		       char nums[3][24], const char **argv, size_t *len)
 {
-	char *g = NULL;
-
-	return asprintf(&g, "rtw:seen:{%s}:%s", stream, key) < 0 ? NULL : g;
-}
-
-/* Runs the script once; *reply is NULL when the connection broke. */
-static redisReply *run_script(struct redis_conn *rc,
-			      const struct redis_config *c,
-			      const struct rtw_event *ev, const char *stream,
-			      const char *guard, const char *key)
-{
-	char ttl[24], maxlen[24], seq[24];
-	const char *argv[20];
-	size_t len[20];
 	int n = 0;
 
 #define ARG(s, l) (argv[n] = (s), len[n] = (l), n++)
 #define STR(s)	  ARG((s), strlen(s))
-	snprintf(ttl, sizeof(ttl), "%lld", c->dedup_ttl_s);
-	snprintf(maxlen, sizeof(maxlen), "%lld", c->maxlen);
-	snprintf(seq, sizeof(seq), "%" PRIu64, ev->seq);
+	snprintf(nums[0], 24, "%lld", c->dedup_ttl_s);
+	snprintf(nums[1], 24, "%lld", c->maxlen);
+	snprintf(nums[2], 24, "%" PRIu64, x->seq);
 	STR("EVALSHA");
 	STR(rc->script_sha);
-	STR(guard != NULL ? "2" : "1");
-	STR(stream);
-	if (guard != NULL)
-		STR(guard);
-	STR(ttl);
-	STR(maxlen);
+	STR(x->guard != NULL ? "2" : "1");
+	STR(x->stream);
+	if (x->guard != NULL)
+		STR(x->guard);
+	STR(nums[0]);
+	STR(nums[1]);
 	STR("event");
-	STR(ev->type_name);
+	STR(x->type);
 	STR("bot_id");
-	STR(ev->bot_id != NULL ? ev->bot_id : "");
+	STR(x->bot_id);
 	STR("seq");
-	STR(seq);
+	STR(nums[2]);
 	STR("key");
-	STR(key);
+	STR(x->key);
 	STR("json");
-	ARG(ev->body, ev->body_len);
+	ARG(x->body, x->body_len);
 #undef STR
 #undef ARG
-	return redisCommandArgv(rc->ctx, n, argv, len);
+	return n;
 }
 
-static enum publish_outcome
-publish_to(struct redis_conn *rc, const struct redis_config *c,
-	   const struct rtw_event *ev, const char *stream, const char *guard,
-	   const char *key, char *entry_id, char *why, size_t why_len)
+/* Queues the script for x on rc's output buffer (sent by the next read).
+ * 0, or -1 when out of memory. */
+static int append_script(struct redis_conn *rc, const struct redis_config *c,
+			 const struct xadd *x)
+{
+	const char *argv[PUBLISH_ARGS];
+	size_t len[PUBLISH_ARGS];
+	char nums[3][24];
+	int n = script_args(rc, c, x, nums, argv, len);
+
+	return redisAppendCommandArgv(rc->ctx, n, argv, len) == REDIS_OK ? 0
+									 : -1;
+}
+
+/* The next reply on rc; NULL when the connection broke (why set). */
+static redisReply *next_reply(struct redis_conn *rc, char *why,
+			      size_t why_len)
+{
+	void *r = NULL;
+
+	if (redisGetReply(rc->ctx, &r) != REDIS_OK || r == NULL) {
+		snprintf(why, why_len, "redis: %s", rc->ctx->errstr);
+		return NULL;
+	}
+	return r;
+}
+
+static int is_noscript(const redisReply *r)
+{
+	return r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0;
+}
+
+/* Sends the scripts of xs[0..n) in one write and reads their replies in
+ * order. res->done grows by how many from the start are in (added or
+ * duplicate); *noscript: the server had lost the script. The outcome of
+ * the first that is not in. */
+static enum publish_outcome pipeline(struct redis_conn *rc,
+				     const struct redis_config *c,
+				     struct xadd *const *xs, size_t n,
+				     struct batch_result *res, int *noscript,
+				     char *why, size_t why_len)
+{
+	enum publish_outcome out = PUBLISH_ADDED;
+	char entry_id[64];
+	size_t i;
+
+	*noscript = 0;
+	for (i = 0; i < n; i++)
+		if (append_script(rc, c, xs[i]) != 0) {
+			snprintf(why, why_len, "out of memory");
+			return PUBLISH_BROKEN; /* half a command may be queued */
+		}
+	/* Every reply is read, so the connection stays usable. */
+	for (i = 0; i < n; i++) {
+		redisReply *r = next_reply(rc, why, why_len);
+		enum publish_outcome one;
+
+		if (r == NULL)
+			return PUBLISH_BROKEN;
+		*noscript |= is_noscript(r);
+		if (out == PUBLISH_ADDED || out == PUBLISH_DUPLICATE) {
+			one = read_reply(r, entry_id, why, why_len);
+			if (one == PUBLISH_DUPLICATE && res->on_duplicate)
+				res->on_duplicate(res->arg, xs[i], entry_id);
+			if (one == PUBLISH_ADDED || one == PUBLISH_DUPLICATE) {
+				res->done++;
+			} else {
+				res->failed_seq = xs[i]->seq;
+				out = one;
+			}
+		}
+		freeReplyObject(r);
+	}
+	return out;
+}
+
+/* The server lost its script cache (restart, SCRIPT FLUSH): load it
+ * again and go on, once. */
+enum publish_outcome redis_publish_batch(struct redis_conn *rc,
+					 const struct redis_config *c,
+					 struct xadd *const *xs, size_t n,
+					 struct batch_result *res, char *why,
+					 size_t why_len)
+{
+	enum publish_outcome out;
+	int noscript;
+
+	res->done = 0;
+	res->failed_seq = 0;
+	for (int attempt = 0;; attempt++) {
+		out = pipeline(rc, c, xs + res->done, n - res->done, res,
+			       &noscript, why, why_len);
+		if (out == PUBLISH_BROKEN || !noscript || attempt > 0)
+			return out;
+		if (redis_conn_load_script(rc, redis_publish_script, why,
+					   why_len) != 0)
+			return PUBLISH_BROKEN;
+	}
+}
+
+enum publish_outcome redis_publish(struct redis_conn *rc,
+				   const struct redis_config *c,
+				   const struct xadd *x, char *entry_id,
+				   char *why, size_t why_len)
 {
 	for (int attempt = 0;; attempt++) {
-		redisReply *r = run_script(rc, c, ev, stream, guard, key);
+		redisReply *r;
 		enum publish_outcome out;
 
-		if (r == NULL) {
-			snprintf(why, why_len, "redis: %s", rc->ctx->errstr);
+		if (append_script(rc, c, x) != 0) {
+			snprintf(why, why_len, "out of memory");
 			return PUBLISH_BROKEN;
 		}
+		r = next_reply(rc, why, why_len);
+		if (r == NULL)
+			return PUBLISH_BROKEN;
 		out = read_reply(r, entry_id, why, why_len);
-		/* The server lost its script cache (restart, SCRIPT FLUSH):
-		 * load it again and go on, once. */
-		if (attempt == 0 && r->type == REDIS_REPLY_ERROR &&
-		    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+		if (attempt == 0 && is_noscript(r)) {
 			freeReplyObject(r);
 			if (redis_conn_load_script(rc, redis_publish_script,
 						   why, why_len) != 0)
@@ -142,29 +231,4 @@ publish_to(struct redis_conn *rc, const struct redis_config *c,
 		freeReplyObject(r);
 		return out;
 	}
-}
-
-enum publish_outcome redis_publish(struct redis_conn *rc,
-				   const struct redis_config *c,
-				   const struct rtw_event *ev, char *entry_id,
-				   char *why, size_t why_len)
-{
-	char fallback[EVENT_KEY_FALLBACK_LEN];
-	const char *key = event_key(ev, fallback);
-	char *stream, *guard = NULL;
-	enum publish_outcome out;
-	int oom;
-
-	stream = stream_name_expand(c->stream, ev, &oom, why, why_len);
-	if (stream == NULL)
-		return oom ? PUBLISH_RETRY : PUBLISH_FAIL;
-	if (c->dedup_ttl_s > 0 && (guard = guard_key(stream, key)) == NULL) {
-		snprintf(why, why_len, "out of memory");
-		free(stream);
-		return PUBLISH_RETRY;
-	}
-	out = publish_to(rc, c, ev, stream, guard, key, entry_id, why, why_len);
-	free(guard);
-	free(stream);
-	return out;
 }

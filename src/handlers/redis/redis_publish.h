@@ -11,9 +11,11 @@
 #define REDIS_PUBLISH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "redis_config.h"
 #include "redis_conn.h"
+#include "redis_xadd.h"
 
 extern const char redis_publish_script[];
 
@@ -25,11 +27,31 @@ enum publish_outcome {
 	PUBLISH_FAIL,	   /* never going to work for this event */
 };
 
-/* Publishes ev on rc. entry_id (64 bytes) gets the stream entry id for
- * ADDED and DUPLICATE; why the reason for the others. */
+/* Publishes x on rc and waits for the reply. entry_id (64 bytes) gets
+ * the stream entry id for ADDED and DUPLICATE; why the reason for the
+ * others. */
 enum publish_outcome redis_publish(struct redis_conn *rc,
 				   const struct redis_config *c,
-				   const struct rtw_event *ev, char *entry_id,
+				   const struct xadd *x, char *entry_id,
 				   char *why, size_t why_len);
+
+struct batch_result {
+	size_t done;	     /* from the start, how many are in */
+	uint64_t failed_seq; /* the first one not in, when one was refused */
+	/* Called for each entry that was in its stream already. */
+	void (*on_duplicate)(void *arg, const struct xadd *x,
+			     const char *entry_id);
+	void *arg;
+};
+
+/* Publishes xs[0..n) on rc in one pipelined round trip, in order. The
+ * outcome is PUBLISH_ADDED when all are in, else that of the first one
+ * that is not (why says why); res (its callback set by the caller) says
+ * how far it got. */
+enum publish_outcome redis_publish_batch(struct redis_conn *rc,
+					 const struct redis_config *c,
+					 struct xadd *const *xs, size_t n,
+					 struct batch_result *res, char *why,
+					 size_t why_len);
 
 #endif
