@@ -443,6 +443,7 @@ static void settle_flush(struct dispatcher *d, struct pending *taken,
 {
 	const char *name = d->h->conf->name;
 
+	metrics_count_flush(d->rt->metrics, d->h->index, r == RTW_OK);
 	if (r == RTW_OK) {
 		for (size_t i = 0; i < taken->count; i++)
 			progress_mark_done(d->progress, taken->seqs[i]);
@@ -455,6 +456,8 @@ static void settle_flush(struct dispatcher *d, struct pending *taken,
 		maybe_save(d, 0);
 		return;
 	}
+	/* Every event of the batch waits for another flush: retried. */
+	atomic_fetch_add(&d->rt->stats.handled_retry, taken->count);
 	if (d->flush_delay_ms == FLUSH_RETRY_FIRST_MS)
 		log_warnx("handler %s: flush failed, retrying: %s", name,
 			  reason[0] ? reason : "no reason");

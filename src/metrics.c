@@ -163,6 +163,12 @@ void metrics_count_handled(struct metrics *m, size_t handler,
 	observe(&h->duration, duration_us);
 }
 
+void metrics_count_flush(struct metrics *m, size_t handler, int ok)
+{
+	if (handler < m->nhandlers)
+		add(&m->handlers[handler].flushes[ok ? 0 : 1], 1);
+}
+
 /* ---- exposition -------------------------------------------------------- */
 
 /* Label values are configuration strings: escape \, " and newlines. */
@@ -280,6 +286,18 @@ static void write_handlers(const struct metrics *m,
 		write_histogram(f, "rtwebhookd_handler_duration_seconds",
 				"handler", handlers[i],
 				&m->handlers[i].duration);
+	fputs("# HELP rtwebhookd_handler_flushes_total Flushes of batching "
+	      "handlers: ok (the batch is durable) or retry.\n"
+	      "# TYPE rtwebhookd_handler_flushes_total counter\n",
+	      f);
+	for (size_t i = 0; i < m->nhandlers; i++)
+		for (size_t r = 0; r < 2; r++) {
+			fputs("rtwebhookd_handler_flushes_total{handler=\"", f);
+			write_label(f, handlers[i]);
+			fprintf(f, "\",result=\"%s\"} %llu\n", result_names[r],
+				(unsigned long long)get(
+					&m->handlers[i].flushes[r]));
+		}
 }
 
 void metrics_write(const struct metrics *m, const char *const *endpoints,

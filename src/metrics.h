@@ -27,6 +27,7 @@ struct histogram {
 struct handler_metrics {
 	atomic_uint_fast64_t results[3]; /* ok, retry, fail */
 	struct histogram duration;      /* time in handle() */
+	atomic_uint_fast64_t flushes[2]; /* batching handlers: ok, retry */
 };
 
 struct metrics {
@@ -50,6 +51,8 @@ void metrics_count_event(struct metrics *m, enum rtw_event_type type,
 			 const char *absolute, int64_t received_ms);
 void metrics_count_handled(struct metrics *m, size_t handler,
 			   enum rtw_result result, int64_t duration_us);
+/* A batching handler's flush and whether it made its batch durable. */
+void metrics_count_flush(struct metrics *m, size_t handler, int ok);
 
 /* Milliseconds since the epoch of an ISO 8601 UTC time such as
  * "2026-11-26T16:20:01.480Z" (offsets "+01:00" allowed), or -1. */
