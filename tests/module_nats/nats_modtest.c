@@ -32,8 +32,9 @@ mock_log(const struct rtw_host *host, enum rtw_log_level level, const char *fmt,
 	pthread_mutex_unlock(&m->lock);
 }
 
-int nats_open(struct nats_instance *ni, const char *config_json,
-	      struct rtw_error *err)
+/* Loads the module and runs init with a host of ABI 1.abi_minor. */
+static int open_with(struct nats_instance *ni, const char *config_json,
+		     unsigned abi_minor, struct rtw_error *err)
 {
 	json_t *config = json_loads(config_json, 0, NULL);
 	char why[1024] = "";
@@ -51,11 +52,32 @@ int nats_open(struct nats_instance *ni, const char *config_json,
 	    .name = "bus",
 	    .state_dir = "/nonexistent-state-dir", /* nats needs none */
 	    .log = mock_log,
+	    .abi_minor = abi_minor,
 	};
 	rc = ni->module.desc->init(&ni->mock.host, config, &ni->state, err);
 	ni->initialized = rc == 0;
 	json_decref(config);
 	return rc;
+}
+
+int nats_open(struct nats_instance *ni, const char *config_json,
+	      struct rtw_error *err)
+{
+	/* A host of ABI 1.0/1.1: no RTW_PENDING, one ack wait per event. */
+	return open_with(ni, config_json, 0, err);
+}
+
+void nats_open_batching_ok(struct nats_instance *ni, const char *config_json)
+{
+	struct rtw_error err = {{0}};
+
+	if (open_with(ni, config_json, 2, &err) != 0)
+		fail_msg("nats init failed: %s", err.message);
+}
+
+enum rtw_result nats_flush(struct nats_instance *ni, struct rtw_error *err)
+{
+	return ni->module.desc->flush(ni->state, err);
 }
 
 void nats_open_ok(struct nats_instance *ni, const char *config_json)

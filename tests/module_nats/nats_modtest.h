@@ -34,6 +34,10 @@ int nats_open(struct nats_instance *ni, const char *config_json,
 	      struct rtw_error *err);
 /* The same, failing the test unless init succeeds. */
 void nats_open_ok(struct nats_instance *ni, const char *config_json);
+/* nats_open_ok with a host of ABI 1.2, which takes RTW_PENDING: the
+ * module batches (unless its config says batch = false). */
+void nats_open_batching_ok(struct nats_instance *ni, const char *config_json);
+enum rtw_result nats_flush(struct nats_instance *ni, struct rtw_error *err);
 /* Runs fini and unloads the module (dlclose). */
 void nats_close(struct nats_instance *ni);
 /* 1 when the instance's log holds needle. */

@@ -27,13 +27,14 @@ static const struct key_spec {
     {"connect_timeout_ms", KEY_INTEGER, 10, 600000},
     {"publish_timeout_ms", KEY_INTEGER, 10, 600000},
     {"reconnect_wait_ms", KEY_INTEGER, 10, 600000},
+    {"batch", KEY_BOOLEAN, 0, 0},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(*keys))
 #define KEYS_LIST                                                              \
 	"url, subject, stream, create_stream, duplicate_window_s, "            \
 	"credentials, token, user, password, connect_timeout_ms, "             \
-	"publish_timeout_ms, reconnect_wait_ms"
+	"publish_timeout_ms, reconnect_wait_ms, batch"
 
 static const struct key_spec *spec_of(const char *name)
 {
@@ -214,6 +215,7 @@ static void read_scalars(const json_t *config, struct natscfg *c)
 						NATSCFG_DEFAULT_PUBLISH_MS);
 	c->reconnect_wait_ms = (int)integer_or(config, "reconnect_wait_ms",
 					       NATSCFG_DEFAULT_RECONNECT_MS);
+	c->batch = !json_is_false(json_object_get(config, "batch"));
 }
 
 int natscfg_read(const json_t *config, const char *credentials_dir,

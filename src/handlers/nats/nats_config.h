@@ -26,6 +26,7 @@ struct natscfg {
 	int connect_timeout_ms;
 	int publish_timeout_ms; /* wait for the JetStream ack at most this */
 	int reconnect_wait_ms;
+	int batch; /* publish asynchronously, confirm at flush (default) */
 };
 
 /* Reads config into c (zeroed first). Returns 0, or -1 with the reason in

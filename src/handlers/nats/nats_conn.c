@@ -70,6 +70,28 @@ static void on_closed(natsConnection *nc, void *closure)
 	pthread_mutex_unlock(&c->closed_lock);
 }
 
+/* An asynchronous publish failed (an error from the server, or no
+ * acknowledgement in time); libnats destroys the message. */
+static void on_async_error(jsCtx *js, jsPubAckErr *pae, void *closure)
+{
+	struct natsconn *c = closure;
+
+	(void)js;
+	pthread_mutex_lock(&c->async_error_lock);
+	snprintf(c->async_error, sizeof(c->async_error), "%s",
+		 pae->ErrText != NULL ? pae->ErrText
+				      : natsStatus_GetText(pae->Err));
+	pthread_mutex_unlock(&c->async_error_lock);
+	atomic_fetch_add(&c->async_errors, 1);
+}
+
+void natsconn_async_error(struct natsconn *c, char *out, size_t len)
+{
+	pthread_mutex_lock(&c->async_error_lock);
+	snprintf(out, len, "%s", c->async_error);
+	pthread_mutex_unlock(&c->async_error_lock);
+}
+
 static natsStatus set_auth(natsOptions *o, const struct natscfg *cfg)
 {
 	natsStatus s = NATS_OK;
@@ -149,6 +171,7 @@ static const char *last_error(natsStatus s)
 #define CONNECT_REFUSED (-2)
 static int connect_now(struct natsconn *c, struct rtw_error *err)
 {
+	jsOptions jo;
 	natsOptions *o = NULL;
 	natsStatus s = build_options(c, &o);
 
@@ -166,7 +189,13 @@ static int connect_now(struct natsconn *c, struct rtw_error *err)
 	}
 	if (s == NATS_OK)
 		log_connected(c, c->nc, "connected to");
-	s = natsConnection_JetStream(&c->js, c->nc, NULL);
+	s = jsOptions_Init(&jo);
+	jo.PublishAsync.MaxPending = NATSCONN_MAX_PENDING;
+	jo.PublishAsync.ErrHandler = on_async_error;
+	jo.PublishAsync.ErrHandlerClosure = c;
+	if (s == NATS_OK)
+		s = natsConnection_JetStream(&c->js, c->nc, &jo);
+	atomic_fetch_add(&c->generation, 1);
 	if (s != NATS_OK) {
 		rtw_error_set(err, "JetStream context: %s", last_error(s));
 		return -1;
@@ -217,6 +246,7 @@ int natsconn_open(struct natsconn *c, const struct natscfg *cfg,
 	pthread_mutex_init(&c->closed_lock, NULL);
 	pthread_cond_init(&c->closed_cond, NULL);
 	pthread_mutex_init(&c->stream_lock, NULL);
+	pthread_mutex_init(&c->async_error_lock, NULL);
 	rc = connect_now(c, &why);
 	if (rc == 0)
 		return 0;
@@ -235,6 +265,7 @@ void natsconn_close(struct natsconn *c)
 {
 	disconnect_now(c);
 	pthread_mutex_destroy(&c->stream_lock);
+	pthread_mutex_destroy(&c->async_error_lock);
 	pthread_cond_destroy(&c->closed_cond);
 	pthread_mutex_destroy(&c->closed_lock);
 	pthread_rwlock_destroy(&c->lock);

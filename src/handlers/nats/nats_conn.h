@@ -37,7 +37,18 @@ struct natsconn {
 	/* The stream is known to exist (see nats_stream.h). */
 	pthread_mutex_t stream_lock;
 	atomic_int stream_ready;
+	/* Asynchronous publishes (batching): errors so far, the last one's
+	 * text, and the number of JetStream contexts made so far (a new one
+	 * has no record of the old one's publishes). */
+	atomic_uint_fast64_t async_errors;
+	pthread_mutex_t async_error_lock;
+	char async_error[256];
+	atomic_uint generation;
 };
+
+/* At most this many asynchronous publishes await their acknowledgement;
+ * one more waits in js_PublishMsgAsync (libnats' StallWait). */
+#define NATSCONN_MAX_PENDING 4096
 
 /* Creates the connection (connecting in the background when the server
  * cannot be reached now). 0, or -1 with the reason in err (bad options,
@@ -51,5 +62,8 @@ void natsconn_close(struct natsconn *c);
  * follow), or -1 with the reason in err when it is not connected. */
 int natsconn_get(struct natsconn *c, jsCtx **js, struct rtw_error *err);
 void natsconn_put(struct natsconn *c);
+
+/* The text of the last asynchronous publish error, into out. */
+void natsconn_async_error(struct natsconn *c, char *out, size_t len);
 
 #endif

@@ -14,10 +14,15 @@
  * Threads: handle may run on several workers at once (`workers = N`):
  * the connection is shared and thread-safe, and the host still hands one
  * bot's events over one at a time, so each bot's events reach the stream
- * in order. */
+ * in order.
+ *
+ * Batching (a host of ABI 1.2, `batch` not false): handle publishes
+ * without waiting and answers PENDING; flush waits for the
+ * acknowledgements of the whole batch (nats_batch.h). */
 #include <stdlib.h>
 
 #include "libref.h"
+#include "nats_batch.h"
 #include "nats_config.h"
 #include "nats_conn.h"
 #include "publish.h"
@@ -26,7 +31,16 @@ struct natsmod {
 	const struct rtw_host *host;
 	struct natscfg cfg;
 	struct natsconn conn;
+	int batching;
+	struct nats_batch batch;
 };
+
+/* Batching needs a host that knows RTW_PENDING (ABI 1.2). */
+static int host_takes_pending(const struct rtw_host *host)
+{
+	return RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
+	       host->abi_minor >= 2;
+}
 
 static int natsmod_init(const struct rtw_host *host, const json_t *config,
 			void **state, struct rtw_error *err)
@@ -45,6 +59,8 @@ static int natsmod_init(const struct rtw_host *host, const json_t *config,
 		goto fail_cfg;
 	if (natsconn_open(&m->conn, &m->cfg, host, err) != 0)
 		goto fail_lib;
+	m->batching = m->cfg.batch && host_takes_pending(host);
+	nats_batch_init(&m->batch, &m->conn);
 	*state = m;
 	return 0;
 fail_lib:
@@ -60,8 +76,27 @@ static enum rtw_result natsmod_handle(void *state, const struct rtw_event *ev,
 				      struct rtw_error *err)
 {
 	struct natsmod *m = state;
+	struct nats_item *it;
+	enum rtw_result r = nats_item_new(&m->cfg, ev, &it, err);
 
-	return publish_event(&m->conn, ev, err);
+	if (r != RTW_OK)
+		return r;
+	if (m->batching) {
+		r = nats_batch_add(&m->batch, &m->conn, it, err);
+		if (r == RTW_PENDING)
+			return r; /* the batch keeps it */
+	} else {
+		r = publish_item(&m->conn, it, err);
+	}
+	nats_item_free(it);
+	return r;
+}
+
+static enum rtw_result natsmod_flush(void *state, struct rtw_error *err)
+{
+	struct natsmod *m = state;
+
+	return nats_batch_flush(&m->batch, &m->conn, err);
 }
 
 static void natsmod_fini(void *state)
@@ -69,6 +104,7 @@ static void natsmod_fini(void *state)
 	struct natsmod *m = state;
 
 	natsconn_close(&m->conn);
+	nats_batch_destroy(&m->batch);
 	if (libref_release() != 0)
 		m->host->log(m->host, RTW_LOG_WARNING,
 			     "the NATS library's threads did not stop within "
@@ -89,6 +125,7 @@ const struct rtw_handler *rtw_handler_entry(void)
 	    .init = natsmod_init,
 	    .handle = natsmod_handle,
 	    .fini = natsmod_fini,
+	    .flush = natsmod_flush,
 	};
 	return &handler;
 }

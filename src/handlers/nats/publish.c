@@ -1,6 +1,5 @@
 /* Publishing one event and waiting for its acknowledgement. */
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 
 #include "msgid.h"
@@ -22,40 +21,41 @@ static natsStatus set_header(natsMsg *msg, const char *name, const char *value)
 	return natsMsgHeader_Set(msg, name, buf);
 }
 
-/* The message for ev, or NULL with the verdict in *r and reason in err. */
-static natsMsg *build_message(const struct natsconn *c,
-			      const struct rtw_event *ev, enum rtw_result *r,
+/* The message for it, or NULL with the verdict in *r and reason in err. */
+static natsMsg *build_message(const struct nats_item *it, enum rtw_result *r,
 			      struct rtw_error *err)
 {
-	char subject[SUBJECT_MAX], seq[24];
+	char seq[24];
 	natsMsg *msg = NULL;
 	natsStatus s;
 
-	*r = RTW_FAIL;
-	if (subject_render(c->cfg->subject, ev, subject, sizeof(subject)) < 0) {
-		rtw_error_set(err, "subject longer than %d bytes", SUBJECT_MAX);
-		return NULL;
-	}
-	if (ev->body_len > INT_MAX) {
-		rtw_error_set(err, "body of %zu bytes is too large for NATS",
-			      ev->body_len);
-		return NULL;
-	}
-	snprintf(seq, sizeof(seq), "%" PRIu64, ev->seq);
-	s = natsMsg_Create(&msg, subject, NULL, ev->body, (int)ev->body_len);
+	snprintf(seq, sizeof(seq), "%" PRIu64, it->seq);
+	s = natsMsg_Create(&msg, it->subject, NULL, it->body, it->body_len);
 	if (s == NATS_OK)
 		s = natsMsgHeader_Set(msg, "Rtw-Seq", seq);
 	if (s == NATS_OK)
-		s = set_header(msg, "Rtw-Event", ev->type_name);
+		s = set_header(msg, "Rtw-Event", it->type);
 	if (s == NATS_OK)
-		s = set_header(msg, "Rtw-Bot-Id", ev->bot_id);
+		s = set_header(msg, "Rtw-Bot-Id", it->bot_id);
 	if (s == NATS_OK)
 		return msg;
 	natsMsg_Destroy(msg);
 	*r = verdict_of(s, 0).result;
-	rtw_error_set(err, "cannot build the message for %s: %s", subject,
+	rtw_error_set(err, "cannot build the message for %s: %s", it->subject,
 		      natsStatus_GetText(s));
 	return NULL;
+}
+
+/* Publish options: the message id JetStream dedups on, and the stream the
+ * message must land in (a message another stream captured is not taken
+ * for success). */
+static void pub_options(const struct natsconn *c, const struct nats_item *it,
+			jsPubOptions *po)
+{
+	jsPubOptions_Init(po);
+	po->MaxWait = c->cfg->publish_timeout_ms;
+	po->MsgId = it->msgid;
+	po->ExpectStream = c->cfg->stream;
 }
 
 static const char *error_text(natsStatus s)
@@ -66,34 +66,29 @@ static const char *error_text(natsStatus s)
 }
 
 static enum rtw_result send_message(struct natsconn *c, jsCtx *js, natsMsg *msg,
-				    const struct rtw_event *ev,
+				    const struct nats_item *it,
 				    struct rtw_error *err)
 {
-	char id[MSGID_MAX];
 	jsPubOptions po;
 	jsPubAck *ack = NULL;
 	jsErrCode jerr = 0;
 	struct verdict v;
 	natsStatus s;
 
-	msgid_make(ev, id);
-	jsPubOptions_Init(&po);
-	po.MaxWait = c->cfg->publish_timeout_ms;
-	po.MsgId = id;
-	po.ExpectStream = c->cfg->stream;
+	pub_options(c, it, &po);
 	s = js_PublishMsg(&ack, js, msg, &po, &jerr);
 	if (s == NATS_OK && ack->Duplicate)
 		c->host->log(c->host, RTW_LOG_DEBUG,
 			     "event %" PRIu64 " (%s) already in %s as "
 			     "message %" PRIu64,
-			     ev->seq, id, ack->Stream, ack->Sequence);
+			     it->seq, it->msgid, ack->Stream, ack->Sequence);
 	jsPubAck_Destroy(ack);
 	v = verdict_of(s, jerr);
 	if (v.stream_missing)
 		stream_forget(c);
 	if (v.result != RTW_OK)
-		rtw_error_set(err, "publish to %s: %s%s",
-			      natsMsg_GetSubject(msg), error_text(s),
+		rtw_error_set(err, "publish to %s: %s%s", it->subject,
+			      error_text(s),
 			      s == NATS_TIMEOUT
 				  ? " (no JetStream acknowledgement "
 				    "in time)"
@@ -101,11 +96,11 @@ static enum rtw_result send_message(struct natsconn *c, jsCtx *js, natsMsg *msg,
 	return v.result;
 }
 
-enum rtw_result publish_event(struct natsconn *c, const struct rtw_event *ev,
-			      struct rtw_error *err)
+enum rtw_result publish_item(struct natsconn *c, const struct nats_item *it,
+			     struct rtw_error *err)
 {
 	enum rtw_result r;
-	natsMsg *msg = build_message(c, ev, &r, err);
+	natsMsg *msg = build_message(it, &r, err);
 	jsCtx *js;
 
 	if (msg == NULL)
@@ -116,8 +111,29 @@ enum rtw_result publish_event(struct natsconn *c, const struct rtw_event *ev,
 	}
 	r = stream_ensure(c, js, err);
 	if (r == RTW_OK)
-		r = send_message(c, js, msg, ev, err);
+		r = send_message(c, js, msg, it, err);
 	natsconn_put(c);
 	natsMsg_Destroy(msg);
+	return r;
+}
+
+enum rtw_result publish_item_async(struct natsconn *c, jsCtx *js,
+				   const struct nats_item *it,
+				   struct rtw_error *err)
+{
+	enum rtw_result r;
+	natsMsg *msg = build_message(it, &r, err);
+	jsPubOptions po;
+	natsStatus s;
+
+	if (msg == NULL)
+		return r;
+	pub_options(c, it, &po);
+	s = js_PublishMsgAsync(js, &msg, &po);
+	natsMsg_Destroy(msg); /* NULL once libnats took it */
+	if (s == NATS_OK)
+		return RTW_OK;
+	r = verdict_of(s, 0).result;
+	rtw_error_set(err, "publish to %s: %s", it->subject, error_text(s));
 	return r;
 }
