@@ -7,6 +7,7 @@
 #include "exposition.h"
 #include "metrics.h"
 #include "runtime.h"
+#include "util.h"
 
 static void write_handler_gauges(struct runtime *rt, FILE *f)
 {
@@ -52,10 +53,16 @@ static void write_gauges(struct runtime *rt, FILE *f)
 		"# HELP rtwebhookd_events_reread_total Events a handler read "
 		"back from disk (it had fallen behind).\n"
 		"# TYPE rtwebhookd_events_reread_total counter\n"
-		"rtwebhookd_events_reread_total %" PRIu64 "\n",
+		"rtwebhookd_events_reread_total %" PRIu64 "\n"
+		"# HELP rtwebhookd_active_bots Bots that sent an event in "
+		"the last %d s.\n"
+		"# TYPE rtwebhookd_active_bots gauge\n"
+		"rtwebhookd_active_bots %zu\n",
 		spool_bytes(rt->spool), spool_error(rt->spool) == 0,
 		(uint64_t)atomic_load(&rt->stats.duplicates),
-		(uint64_t)atomic_load(&rt->stats.reread));
+		(uint64_t)atomic_load(&rt->stats.reread),
+		ACTIVE_BOTS_WINDOW_MS / 1000,
+		active_bots_count(rt->active_bots, now_ms()));
 	write_handler_gauges(rt, f);
 }
 

@@ -112,6 +112,7 @@ void ingest_body(struct runtime *rt, size_t endpoint, char *body, size_t len,
 	atomic_fetch_add(&rt->stats.accepted, 1);
 	metrics_count_event(rt->metrics, se->ev.view.type,
 			    se->ev.view.timestamp.absolute, received_ms);
+	active_bots_seen(rt->active_bots, se->ev.view.bot_id, received_ms);
 	if (se->ev.view.type == RTW_EVENT_UNKNOWN)
 		atomic_fetch_add(&rt->stats.unknown_type, 1);
 	set_verdict(v, 200, "accepted");

@@ -43,8 +43,10 @@ struct runtime *runtime_open(struct config *conf, struct errlist *errs)
 	rt->endpoint_targets = calloc(conf->nendpoints ? conf->nendpoints : 1,
 				      sizeof(*rt->endpoint_targets));
 	rt->metrics = metrics_new(conf->nendpoints, n);
+	rt->active_bots = active_bots_new();
 	if (rt->handlers == NULL || rt->endpoint_targets == NULL ||
-	    rt->dispatchers == NULL || rt->metrics == NULL) {
+	    rt->dispatchers == NULL || rt->metrics == NULL ||
+	    rt->active_bots == NULL) {
 		errlist_add(errs, conf->file, 0, "out of memory");
 		runtime_close(rt);
 		return NULL;
@@ -149,6 +151,7 @@ void runtime_close(struct runtime *rt)
 		handler_close(&rt->handlers[i]);
 	dedup_free(rt->dedup);
 	metrics_free(rt->metrics);
+	active_bots_free(rt->active_bots);
 	free(rt->dispatchers);
 	free(rt->handlers);
 	free(rt->endpoint_targets);

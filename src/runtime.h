@@ -14,6 +14,7 @@
 #include "dedup.h"
 #include "dispatch.h"
 #include "handler.h"
+#include "active_bots.h"
 #include "metrics.h"
 #include "spool.h"
 #include "stored_event.h"
@@ -42,6 +43,7 @@ struct runtime {
 	struct dispatcher **dispatchers;
 	struct runtime_stats stats;
 	struct metrics *metrics;    /* for GET /metrics */
+	struct active_bots *active_bots;
 };
 
 /* Takes conf (freed with the runtime, or on failure) and opens every

@@ -116,6 +116,8 @@ static void counters_match_a_known_sequence(void **state)
 				 "handler=\"archive\"}") == 2);
 	assert_true(sample(text, "rtwebhookd_spool_bytes") > (double)tlen);
 	assert_true(sample(text, "rtwebhookd_spool_writable") == 1);
+	/* Both events are of one bot. */
+	assert_true(sample(text, "rtwebhookd_active_bots") == 1);
 	free(text);
 	free(transcript);
 	free(join);
