@@ -333,6 +333,7 @@ static void settle(struct dispatcher *d, struct lane *l,
 	if (result == RTW_RETRY) {
 		long delay = (long)retry_ms;
 
+		/* A delay the handler asked for (host->retry_after). */
 		if (retry_ms >= 0)
 			lanes_sleep(d->lanes, l, mono_ms(), delay);
 		else
@@ -364,21 +365,23 @@ static void settle(struct dispatcher *d, struct lane *l,
 	maybe_save(d, 0);
 }
 
-/* Runs the handler on ev. Called without the lock. */
 /* The delay a handler asked for through host->retry_after during the
  * handle call running on this thread, or -1. */
 static __thread int64_t asked_retry_ms = -1;
 
 #define RETRY_AFTER_MAX_MS (3600 * 1000)
+/* "Retry-After: 0" from a failing downstream must not make a worker spin. */
+#define RETRY_AFTER_MIN_MS 100
 
 void dispatch_retry_after(int64_t delay_ms)
 {
-	if (delay_ms < 0)
-		delay_ms = 0;
+	if (delay_ms < RETRY_AFTER_MIN_MS)
+		delay_ms = RETRY_AFTER_MIN_MS;
 	asked_retry_ms =
 		delay_ms > RETRY_AFTER_MAX_MS ? RETRY_AFTER_MAX_MS : delay_ms;
 }
 
+/* Runs the handler on ev. Called without the lock. */
 static enum rtw_result serve(struct dispatcher *d,
 			     const struct rtw_event *ev,
 			     struct rtw_error *err, int64_t *retry_ms)

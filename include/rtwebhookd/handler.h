@@ -50,7 +50,8 @@ extern "C" {
 
 #define RTW_HANDLER_ABI_VERSION 1u
 /* Compatible additions since 1.0: 1.1 struct rtw_event.dedup_key; 1.2
- * RTW_PENDING, struct rtw_handler.flush, struct rtw_host.abi_minor. */
+ * RTW_PENDING, struct rtw_handler.flush, struct rtw_host.abi_minor and
+ * struct rtw_host.retry_after. */
 #define RTW_HANDLER_ABI_MINOR 2u
 
 /* The name of the one symbol a module exports. */
@@ -203,8 +204,9 @@ struct rtw_host {
 	unsigned abi_minor;
 	/* Added in 1.2: from handle, just before answering RTW_RETRY, asks
 	 * the host to offer this event again in delay_ms (e.g. a downstream's
-	 * Retry-After) instead of after its own backoff. Capped at one hour.
-	 * The worker thread that runs handle. */
+	 * Retry-After) instead of after its own backoff. At least 100 ms (a
+	 * "Retry-After: 0" must not make the host spin against a failing
+	 * downstream), at most one hour. The worker thread that runs handle. */
 	void (*retry_after)(const struct rtw_host *host, int64_t delay_ms);
 };
 

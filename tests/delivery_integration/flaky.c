@@ -148,9 +148,12 @@ static int flaky_init(const struct rtw_host *host, const json_t *config,
 	f->fd = -1;
 	f->show_key = json_is_true(json_object_get(config, "show_key"));
 	f->batch = json_is_true(json_object_get(config, "batch"));
+	/* Absent: -1, never asks; 0 asks for no delay at all. */
 	f->retry_after_ms =
-		(long)json_integer_value(json_object_get(config,
-							 "retry_after_ms"));
+		json_object_get(config, "retry_after_ms") != NULL
+			? (long)json_integer_value(
+				  json_object_get(config, "retry_after_ms"))
+			: -1;
 	if (f->batch && !(RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
 			  host->abi_minor >= 2)) {
 		rtw_error_set(err, "batch needs a host with ABI 1.2");
@@ -344,7 +347,7 @@ static enum rtw_result handle_unlocked(struct flaky *f,
 	    access(f->down_file, F_OK) == 0) {
 		rtw_error_set(err, "flaky: %s exists, retry %" PRIu64,
 			      f->down_file, ev->seq);
-		if (f->retry_after_ms > 0)
+		if (f->retry_after_ms >= 0)
 			f->host->retry_after(f->host, f->retry_after_ms);
 		return RTW_RETRY;
 	}
