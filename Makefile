@@ -4,7 +4,8 @@ CONF ?= conf/rtwebhookd.conf
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run test check-config clean asan valgrind fuzz bench bench-profile
+.PHONY: all build run test check-config clean asan valgrind fuzz bench bench-profile \
+	deb deb-check
 
 all: build
 
@@ -56,5 +57,18 @@ bench-profile: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target $(BENCH_TARGETS)
 	bench/profile.sh $(BUILD)
 
+# A Debian package in build-deb/ (packaging/cpack.cmake), built for the
+# prefix /usr where the package installs.
+deb:
+	cmake -S . -B build-deb -DCMAKE_INSTALL_PREFIX=/usr -DRTW_TESTS=OFF \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-deb -j $(JOBS)
+	cd build-deb && cpack -G DEB
+
+# Installs that package on this machine (root), checks the installed
+# daemon serves, and purges the package again. CI runs it.
+deb-check: deb
+	tests/install/check_deb.sh build-deb
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-deb
