@@ -9,6 +9,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "reload.h"
 #include "runtime.h"
 #include "service.h"
 #include "util.h"
@@ -93,11 +94,35 @@ static void report_status(struct runtime *rt, uint64_t *last_accepted,
 	*last_ms = now;
 }
 
+/* SIGHUP: the configuration file again (reload.h). Either way the
+ * daemon goes on serving; the log says which configuration it uses. */
+static void reload(struct runtime *rt, const char *file)
+{
+	struct errlist errs = {0};
+	char why[300];
+
+	service_reloading();
+	log_info("SIGHUP: reloading %s", file);
+	if (runtime_reload(rt, file, &errs, why, sizeof(why)) == 0) {
+		log_info("configuration reloaded: %zu endpoint(s); handlers "
+			 "unchanged",
+			 rt->conf->nendpoints);
+	} else {
+		for (size_t i = 0; i < errs.count; i++)
+			log_warnx("%s", errs.lines[i]);
+		log_warnx("reload failed%s%s; still serving with the previous "
+			  "configuration",
+			  why[0] ? ": " : "", why);
+	}
+	errlist_free(&errs);
+	service_ready("accepting events");
+}
+
 /* Waits for SIGTERM or SIGINT, sending systemd its status (and the
  * watchdog its keep-alive) between signals: this loop is the one that
- * would stop if the daemon hung. SIGHUP (reload) is not implemented yet
- * and is logged and ignored rather than killing the daemon. */
-static void wait_for_stop(struct runtime *rt, const sigset_t *set)
+ * would stop if the daemon hung. SIGHUP reloads the configuration. */
+static void wait_for_stop(struct runtime *rt, const char *file,
+			  const sigset_t *set)
 {
 	int64_t tick_ms = service_tick_ms(STATUS_INTERVAL_MS);
 	struct timespec tick = {tick_ms / 1000, (tick_ms % 1000) * 1000000L};
@@ -112,8 +137,7 @@ static void wait_for_stop(struct runtime *rt, const sigset_t *set)
 			continue;
 		}
 		if (sig == SIGHUP) {
-			log_warnx("SIGHUP: reload is not supported yet; restart "
-				  "to apply a new configuration");
+			reload(rt, file);
 			continue;
 		}
 		log_info("received %s, stopping", strsignal(sig));
@@ -157,7 +181,7 @@ static struct http_server *start_listener(struct runtime *rt)
 
 /* Runs until SIGTERM/SIGINT. Returns the exit status; *stuck is set when
  * a handler did not finish in time (its memory must not be freed). */
-static int serve(struct runtime *rt, int *stuck)
+static int serve(struct runtime *rt, const char *file, int *stuck)
 {
 	struct http_server *server;
 	sigset_t set;
@@ -182,7 +206,7 @@ static int serve(struct runtime *rt, int *stuck)
 	}
 	log_startup(rt, http_port(server));
 	service_ready("accepting events");
-	wait_for_stop(rt, &set);
+	wait_for_stop(rt, file, &set);
 	service_stopping();
 	http_stop(server, HTTP_DRAIN_S);
 	*stuck = runtime_stop(rt, (int)rt->conf->shutdown_timeout_s) != 0;
@@ -238,7 +262,7 @@ int main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
-	rc = serve(rt, &stuck);
+	rc = serve(rt, file, &stuck);
 	/* A handler stuck past the deadline still runs: exit without fini
 	 * rather than free what it uses. Its event stays in the spool. */
 	if (!stuck)

@@ -156,6 +156,9 @@ void runtime_close(struct runtime *rt)
 	free(rt->handlers);
 	free(rt->endpoint_targets);
 	config_free(rt->conf);
+	for (size_t i = 0; i < rt->nretired_confs; i++)
+		config_free(rt->retired_confs[i]);
+	free(rt->retired_confs);
 	free(rt);
 }
 

@@ -34,7 +34,12 @@ struct runtime_stats {
 };
 
 struct runtime {
-	struct config *conf;
+	/* Replaced whole by a reload (reload.h); read it once per use. The
+	 * handlers' own entries (handlers[i].conf) stay those of the first
+	 * configuration, which a reload may not change. */
+	struct config *_Atomic conf;
+	struct config **retired_confs; /* replaced ones, freed at close */
+	size_t nretired_confs;
 	struct handler *handlers;
 	size_t nhandlers;
 	uint64_t *endpoint_targets; /* per endpoint: the handlers it feeds */

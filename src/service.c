@@ -12,6 +12,11 @@ void service_ready(const char *status)
 	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
 }
 
+void service_reloading(void)
+{
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+}
+
 void service_stopping(void)
 {
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");

@@ -10,6 +10,8 @@
 
 /* READY=1 with a status line (once listening). */
 void service_ready(const char *status);
+/* RELOADING=1 (a reload began; service_ready ends it). */
+void service_reloading(void);
 /* STOPPING=1 (a stop began). */
 void service_stopping(void);
 /* STATUS=<line>, plus WATCHDOG=1 when the watchdog is on. */

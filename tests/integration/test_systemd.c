@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -92,6 +93,13 @@ static void notifications_follow_the_lifecycle(void **state)
 		fail_msg("fewer than 3 watchdog keep-alives in 1.5 s:\n%s",
 			 log);
 	assert_non_null(strstr(log, "STATUS=1 event(s) accepted"));
+	/* A reload: RELOADING=1, then READY=1 again. */
+	assert_int_equal(daemon_signal(d, SIGHUP), 0);
+	notify_collect(fd, 1000, log, sizeof(log));
+	if (strstr(log, "RELOADING=1") == NULL ||
+	    strstr(strstr(log, "RELOADING=1"), "READY=1") == NULL)
+		fail_msg("no RELOADING=1 followed by READY=1 after SIGHUP:\n%s",
+			 log);
 	assert_int_equal(daemon_stop(d), 0);
 	notify_collect(fd, 500, log, sizeof(log));
 	assert_non_null(strstr(log, "STOPPING=1"));
