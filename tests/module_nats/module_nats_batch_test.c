@@ -21,28 +21,6 @@
 
 #define STREAM "RECALL"
 
-static int server_setup(void **state)
-{
-	struct nats_server *s = calloc(1, sizeof(*s));
-
-	if (s == NULL || nats_server_start(s, NULL) != 0) {
-		fprintf(stderr, "cannot start nats-server for the test\n");
-		if (s != NULL)
-			nats_server_stop(s);
-		free(s);
-		return -1;
-	}
-	*state = s;
-	return 0;
-}
-
-static int server_teardown(void **state)
-{
-	nats_server_stop(*state);
-	free(*state);
-	return 0;
-}
-
 static void open_batching(struct nats_instance *ni,
 			  const struct nats_server *s, const char *extra)
 {
@@ -80,29 +58,6 @@ static void flush_ok(struct nats_instance *ni)
 		fail_msg("flush answered RETRY: %s", err.message);
 }
 
-/* The stream holds bot's indices 0..count-1, in order, each once. */
-static void expect_bot(const struct js_message *m, size_t n, const char *bot,
-		       int count)
-{
-	int next = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char b[64];
-		int idx = nats_body_mark(m[i].data, b, sizeof(b));
-
-		if (strcmp(b, bot) != 0)
-			continue;
-		if (idx != next)
-			fail_msg("bot %s: message %zu holds index %d, expected "
-				 "%d",
-				 bot, i, idx, next);
-		next++;
-	}
-	if (next != count)
-		fail_msg("bot %s: %d of %d events in the stream", bot, next,
-			 count);
-}
-
 static void a_flush_confirms_the_whole_batch_in_order(void **state)
 {
 	struct nats_server *s = *state;
@@ -118,8 +73,8 @@ static void a_flush_confirms_the_whole_batch_in_order(void **state)
 	nats_close(&ni);
 	m = js_read_all(s->url, STREAM, &n);
 	assert_int_equal(n, 600);
-	expect_bot(m, n, "bot-a", 300);
-	expect_bot(m, n, "bot-b", 300);
+	nats_check_bot_order(m, n, "bot-a", 300);
+	nats_check_bot_order(m, n, "bot-b", 300);
 	js_messages_free(m, n);
 }
 
@@ -154,7 +109,7 @@ static void an_unconfirmed_batch_is_sent_again(void **state)
 	nats_close(&ni);
 	m = js_read_all(s->url, STREAM, &n);
 	assert_int_equal(n, 50);
-	expect_bot(m, n, "bot-a", 50);
+	nats_check_bot_order(m, n, "bot-a", 50);
 	js_messages_free(m, n);
 }
 
@@ -176,7 +131,7 @@ static void a_batch_offered_again_adds_no_message(void **state)
 	}
 	m = js_read_all(s->url, STREAM, &n);
 	assert_int_equal(n, 20);
-	expect_bot(m, n, "bot-a", 20);
+	nats_check_bot_order(m, n, "bot-a", 20);
 	js_messages_free(m, n);
 }
 
@@ -212,7 +167,8 @@ static void batch_false_answers_each_event_at_once(void **state)
 }
 
 #define SERVER_TEST(f)                                                         \
-	cmocka_unit_test_setup_teardown(f, server_setup, server_teardown)
+	cmocka_unit_test_setup_teardown(f, nats_test_server_setup,            \
+					nats_test_server_teardown)
 
 int main(void)
 {

@@ -21,28 +21,6 @@
 
 #define STREAM "RECALL"
 
-static int server_setup(void **state)
-{
-	struct nats_server *s = calloc(1, sizeof(*s));
-
-	if (s == NULL || nats_server_start(s, NULL) != 0) {
-		fprintf(stderr, "cannot start nats-server for the test\n");
-		if (s != NULL)
-			nats_server_stop(s);
-		free(s);
-		return -1;
-	}
-	*state = s;
-	return 0;
-}
-
-static int server_teardown(void **state)
-{
-	nats_server_stop(*state);
-	free(*state);
-	return 0;
-}
-
 /* A config on s's URL, with extra JSON members ("" for none). */
 static const char *config_for(const struct nats_server *s, const char *extra)
 {
@@ -53,30 +31,6 @@ static const char *config_for(const struct nats_server *s, const char *extra)
 		 "\"create_stream\":true,\"reconnect_wait_ms\":50%s%s}",
 		 s->url, extra[0] != '\0' ? "," : "", extra);
 	return buf;
-}
-
-/* Checks that the messages of bot are indices 0..count-1 in stream order,
- * each once. */
-static void check_bot_order(const struct js_message *m, size_t n,
-			    const char *bot, int count)
-{
-	int next = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char b[64];
-		int idx = nats_body_mark(m[i].data, b, sizeof(b));
-
-		if (strcmp(b, bot) != 0)
-			continue;
-		if (idx != next)
-			fail_msg("bot %s: message %zu holds index %d, expected "
-				 "%d",
-				 bot, i, idx, next);
-		next++;
-	}
-	if (next != count)
-		fail_msg("bot %s: %d of %d events in the stream", bot, next,
-			 count);
 }
 
 static void test_events_reach_the_stream_in_order_per_bot(void **state)
@@ -96,7 +50,7 @@ static void test_events_reach_the_stream_in_order_per_bot(void **state)
 	m = js_read_all(s->url, STREAM, &n);
 	assert_int_equal(n, 120);
 	for (int b = 0; b < 3; b++)
-		check_bot_order(m, n, bots[b], 40);
+		nats_check_bot_order(m, n, bots[b], 40);
 	js_messages_free(m, n);
 }
 
@@ -145,7 +99,7 @@ static void test_same_dedup_key_is_stored_once(void **state)
 	nats_close(&ni);
 	m = js_read_all(s->url, STREAM, &n);
 	assert_int_equal(n, 2);
-	check_bot_order(m, n, "bot-a", 2);
+	nats_check_bot_order(m, n, "bot-a", 2);
 	assert_string_equal(m[0].rtw_seq, "10");
 	js_messages_free(m, n);
 }
@@ -281,8 +235,8 @@ static void test_server_restart_mid_run_loses_nothing(void **state)
 	atomic_store(&r.done, 1);
 	pthread_join(r.thread, NULL);
 	assert_int_equal(n, 300);
-	check_bot_order(m, n, "bot-even", 150);
-	check_bot_order(m, n, "bot-odd", 150);
+	nats_check_bot_order(m, n, "bot-even", 150);
+	nats_check_bot_order(m, n, "bot-odd", 150);
 	js_messages_free(m, n);
 }
 
@@ -341,7 +295,8 @@ static void test_user_and_password_are_used(void **state)
 }
 
 #define SERVER_TEST(f)                                                         \
-	cmocka_unit_test_setup_teardown(f, server_setup, server_teardown)
+	cmocka_unit_test_setup_teardown(f, nats_test_server_setup,            \
+					nats_test_server_teardown)
 
 int main(void)
 {

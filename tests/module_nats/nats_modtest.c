@@ -9,7 +9,9 @@
 
 #include <cmocka.h>
 
+#include "js_read.h"
 #include "nats_modtest.h"
+#include "nats_server.h"
 
 __attribute__((format(printf, 3, 4))) static void
 mock_log(const struct rtw_host *host, enum rtw_log_level level, const char *fmt,
@@ -221,4 +223,48 @@ void nats_sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
+}
+
+int nats_test_server_setup(void **state)
+{
+	struct nats_server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || nats_server_start(s, NULL) != 0) {
+		fprintf(stderr, "cannot start nats-server for the test\n");
+		if (s != NULL)
+			nats_server_stop(s);
+		free(s);
+		return -1;
+	}
+	*state = s;
+	return 0;
+}
+
+int nats_test_server_teardown(void **state)
+{
+	nats_server_stop(*state);
+	free(*state);
+	return 0;
+}
+
+void nats_check_bot_order(const struct js_message *m, size_t n,
+			  const char *bot, int count)
+{
+	int next = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char b[64];
+		int idx = nats_body_mark(m[i].data, b, sizeof(b));
+
+		if (strcmp(b, bot) != 0)
+			continue;
+		if (idx != next)
+			fail_msg("bot %s: message %zu holds index %d, expected "
+				 "%d",
+				 bot, i, idx, next);
+		next++;
+	}
+	if (next != count)
+		fail_msg("bot %s: %d of %d events in the stream", bot, next,
+			 count);
 }

@@ -72,6 +72,17 @@ enum rtw_result nats_handle_until_ok(struct nats_instance *ni, const char *bot,
 /* The index in a chat body's "<bot>:<idx>" text, or -1; bot into out. */
 int nats_body_mark(const char *body, char *bot, size_t cap);
 
+/* cmocka setup and teardown: a nats-server with JetStream of its own for
+ * each test, in *state (struct nats_server *). */
+int nats_test_server_setup(void **state);
+int nats_test_server_teardown(void **state);
+
+struct js_message;
+/* Fails the test unless the stream's messages m[0..n) hold bot's indices
+ * 0..count-1, in order, each once. */
+void nats_check_bot_order(const struct js_message *m, size_t n,
+			  const char *bot, int count);
+
 int64_t nats_now_ms(void);
 void nats_sleep_ms(long ms);
 

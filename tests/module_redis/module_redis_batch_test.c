@@ -20,25 +20,6 @@
 #include "redis_server.h"
 #include "redis_stream.h"
 
-static int server_setup(void **state)
-{
-	struct redis_server *s = calloc(1, sizeof(*s));
-
-	if (s == NULL || redis_server_start(s, NULL) != 0) {
-		free(s);
-		fail_msg("cannot start redis-server (see above)");
-	}
-	*state = s;
-	return 0;
-}
-
-static int server_teardown(void **state)
-{
-	redis_server_stop(*state);
-	free(*state);
-	return 0;
-}
-
 static void open_batching(struct redis_instance *ri,
 			  const struct redis_server *s, const char *extra)
 {
@@ -47,19 +28,6 @@ static void open_batching(struct redis_instance *ri,
 	snprintf(conf, sizeof(conf), "{\"url\": \"redis://127.0.0.1:%d\"%s%s}",
 		 s->port, extra ? ", " : "", extra ? extra : "");
 	redis_open_batching_ok(ri, conf);
-}
-
-static void expect_range(const struct redis_server *s, const char *stream,
-			 const char *bot, int first, int count)
-{
-	size_t n;
-	struct stream_entry *e = stream_read(s, 0, stream, &n);
-	int rc = stream_check_range(e, n, bot, first, count);
-
-	stream_entries_free(e, n);
-	if (rc != 0)
-		fail_msg("stream %s is not %s's events %d..%d", stream, bot,
-			 first, first + count - 1);
 }
 
 /* Hands over bot's event idx (seq), which must be taken into the batch. */
@@ -97,8 +65,8 @@ static void nothing_is_written_before_the_flush_then_all_in_order(
 		pending(&ri, i % 2 ? "bot-b" : "bot-a", i / 2, (uint64_t)i + 1);
 	assert_int_equal(redis_server_xlen(s, "recall:bot-a"), 0);
 	flush_ok(&ri);
-	expect_range(s, "recall:bot-a", "bot-a", 0, 150);
-	expect_range(s, "recall:bot-b", "bot-b", 0, 150);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 150);
+	redis_expect_range(s, 0, "recall:bot-b", "bot-b", 0, 150);
 	flush_ok(&ri); /* an empty batch */
 	redis_close(&ri);
 }
@@ -131,7 +99,7 @@ static void a_failed_flush_keeps_the_batch(void **state)
 	}
 	assert_int_equal(r, RTW_OK);
 	redis_close(&ri);
-	expect_range(s, "recall:bot-a", "bot-a", 0, 4);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 4);
 }
 
 /* One entry Redis refuses for good (its key holds a string): the flush
@@ -151,13 +119,13 @@ static void a_refused_entry_holds_the_batch_until_fixed(void **state)
 	pending(&ri, "bot-a", 1, 3);
 	assert_int_equal(redis_flush(&ri, &err), RTW_RETRY);
 	assert_non_null(strstr(err.message, "WRONGTYPE"));
-	expect_range(s, "recall:bot-a", "bot-a", 0, 2);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 2);
 	assert_int_equal(redis_flush(&ri, &err), RTW_RETRY);
 	freeReplyObject(redis_server_command(s, "DEL recall:bot-x"));
 	flush_ok(&ri);
 	redis_close(&ri);
-	expect_range(s, "recall:bot-a", "bot-a", 0, 2);
-	expect_range(s, "recall:bot-x", "bot-x", 0, 1);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 2);
+	redis_expect_range(s, 0, "recall:bot-x", "bot-x", 0, 1);
 }
 
 static void a_lost_script_cache_is_reloaded_within_the_flush(void **state)
@@ -173,7 +141,7 @@ static void a_lost_script_cache_is_reloaded_within_the_flush(void **state)
 	pending(&ri, "bot-a", 2, 3);
 	flush_ok(&ri);
 	redis_close(&ri);
-	expect_range(s, "recall:bot-a", "bot-a", 0, 3);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 3);
 }
 
 /* A batch sent twice (a crash after the flush, before the host saved its
@@ -190,7 +158,7 @@ static void a_batch_offered_again_adds_no_entry(void **state)
 		flush_ok(&ri);
 		redis_close(&ri);
 	}
-	expect_range(s, "recall:bot-a", "bot-a", 0, 5);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 5);
 }
 
 static void batch_false_answers_each_event_at_once(void **state)
@@ -242,12 +210,13 @@ static void workers_add_while_flushes_run(void **state)
 	redis_close(&ri);
 	for (int i = 0; i < 4; i++) {
 		snprintf(stream, sizeof(stream), "recall:%s", a[i].bot);
-		expect_range(s, stream, a[i].bot, 0, 500);
+		redis_expect_range(s, 0, stream, a[i].bot, 0, 500);
 	}
 }
 
 #define SERVER_TEST(f)                                                         \
-	cmocka_unit_test_setup_teardown(f, server_setup, server_teardown)
+	cmocka_unit_test_setup_teardown(f, redis_test_server_setup,           \
+					redis_test_server_teardown)
 
 int main(void)
 {

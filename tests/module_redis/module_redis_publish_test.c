@@ -19,25 +19,6 @@
 #include "redis_server.h"
 #include "redis_stream.h"
 
-static int server_setup(void **state)
-{
-	struct redis_server *s = calloc(1, sizeof(*s));
-
-	if (s == NULL || redis_server_start(s, NULL) != 0) {
-		free(s);
-		fail_msg("cannot start redis-server (see above)");
-	}
-	*state = s;
-	return 0;
-}
-
-static int server_teardown(void **state)
-{
-	redis_server_stop(*state);
-	free(*state);
-	return 0;
-}
-
 static void open_on(struct redis_instance *ri, const struct redis_server *s,
 		    const char *extra)
 {
@@ -46,20 +27,6 @@ static void open_on(struct redis_instance *ri, const struct redis_server *s,
 	snprintf(conf, sizeof(conf), "{\"url\": \"redis://127.0.0.1:%d\"%s%s}",
 		 s->port, extra ? ", " : "", extra ? extra : "");
 	redis_open_ok(ri, conf);
-}
-
-static void expect_range(const struct redis_server *s, int db,
-			 const char *stream, const char *bot, int first,
-			 int count)
-{
-	size_t n;
-	struct stream_entry *e = stream_read(s, db, stream, &n);
-	int rc = stream_check_range(e, n, bot, first, count);
-
-	stream_entries_free(e, n);
-	if (rc != 0)
-		fail_msg("stream %s is not %s's events %d..%d", stream, bot,
-			 first, first + count - 1);
 }
 
 static int64_t now_ms(void)
@@ -82,9 +49,9 @@ static void each_bot_has_its_stream_in_order(void **state)
 		for (int b = 0; b < 3; b++)
 			redis_handle_ok(&ri, bots[b], i, seq++);
 	redis_close(&ri);
-	expect_range(s, 0, "recall:bot-a", "bot-a", 0, 20);
-	expect_range(s, 0, "recall:bot-b", "bot-b", 0, 20);
-	expect_range(s, 0, "recall:bot-c", "bot-c", 0, 20);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 20);
+	redis_expect_range(s, 0, "recall:bot-b", "bot-b", 0, 20);
+	redis_expect_range(s, 0, "recall:bot-c", "bot-c", 0, 20);
 }
 
 static void entry_holds_type_seq_key_and_the_body_as_received(void **state)
@@ -127,7 +94,7 @@ static void redelivery_after_restart_adds_no_entry(void **state)
 	assert_non_null(strstr(ri.mock.last_log, "not added again"));
 	assert_int_equal(ri.mock.nlogs, 2);
 	redis_close(&ri);
-	expect_range(s, 0, "recall:bot-a", "bot-a", 0, 4);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 4);
 }
 
 /* A sender retry that reached two rtwebhookd instances: other seqs, the
@@ -212,8 +179,8 @@ static void database_and_unix_socket_from_the_url(void **state)
 	redis_open_ok(&ri, conf);
 	redis_handle_ok(&ri, "bot-a", 1, 2);
 	redis_close(&ri);
-	expect_range(s, 5, "recall:bot-a", "bot-a", 0, 1);
-	expect_range(s, 6, "recall:bot-a", "bot-a", 1, 1);
+	redis_expect_range(s, 5, "recall:bot-a", "bot-a", 0, 1);
+	redis_expect_range(s, 6, "recall:bot-a", "bot-a", 1, 1);
 	assert_int_equal(redis_server_xlen(s, "recall:bot-a"), 0); /* db 0 */
 }
 
@@ -240,7 +207,7 @@ static void acl_user_and_password_authenticate(void **state)
 	assert_null(strstr(err.message, "wrong-pw"));
 	test_event_clear(&te);
 	redis_close(&ri);
-	expect_range(s, 0, "recall:bot-a", "bot-a", 0, 1);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 1);
 }
 
 /* Connection loss: RETRY at once (no long block in handle), reconnect
@@ -279,7 +246,7 @@ static void server_down_retries_fast_then_recovers(void **state)
 	test_event_clear(&te);
 	redis_handle_ok(&ri, "bot-a", 2, 3);
 	redis_close(&ri);
-	expect_range(s, 0, "recall:bot-a", "bot-a", 0, 3);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 3);
 }
 
 static void flushed_script_cache_is_reloaded(void **state)
@@ -292,7 +259,7 @@ static void flushed_script_cache_is_reloaded(void **state)
 	freeReplyObject(redis_server_command(s, "SCRIPT FLUSH"));
 	redis_handle_ok(&ri, "bot-a", 1, 2);
 	redis_close(&ri);
-	expect_range(s, 0, "recall:bot-a", "bot-a", 0, 2);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 2);
 }
 
 static void key_of_another_type_fails_only_that_bot(void **state)
@@ -310,7 +277,7 @@ static void key_of_another_type_fails_only_that_bot(void **state)
 	test_event_clear(&te);
 	redis_handle_ok(&ri, "bot-a", 0, 2);
 	redis_close(&ri);
-	expect_range(s, 0, "recall:bot-a", "bot-a", 0, 1);
+	redis_expect_range(s, 0, "recall:bot-a", "bot-a", 0, 1);
 }
 
 static void hostile_and_absent_bot_ids_get_encoded_names(void **state)
@@ -323,7 +290,7 @@ static void hostile_and_absent_bot_ids_get_encoded_names(void **state)
 	redis_handle_ok(&ri, "x}:*{y z", 0, 1);
 	redis_handle_ok(&ri, NULL, 0, 2);
 	redis_close(&ri);
-	expect_range(s, 0, "recall:x%7D%3A%2A%7By%20z", "x}:*{y z", 0, 1);
+	redis_expect_range(s, 0, "recall:x%7D%3A%2A%7By%20z", "x}:*{y z", 0, 1);
 	assert_int_equal(redis_server_xlen(s, "recall:%none"), 1);
 	r = redis_server_command(s, "KEYS recall:*");
 	assert_int_equal(r->elements, 2); /* nothing else was created */
@@ -374,12 +341,13 @@ static void workers_share_the_handler_safely(void **state)
 	for (int i = 0; i < 6; i++) {
 		assert_int_equal(w[i].failures, 0);
 		snprintf(stream, sizeof(stream), "recall:%s", w[i].bot);
-		expect_range(s, 0, stream, w[i].bot, 0, 200);
+		redis_expect_range(s, 0, stream, w[i].bot, 0, 200);
 	}
 }
 
 #define SERVER_TEST(f)                                                         \
-	cmocka_unit_test_setup_teardown(f, server_setup, server_teardown)
+	cmocka_unit_test_setup_teardown(f, redis_test_server_setup,           \
+					redis_test_server_teardown)
 
 int main(void)
 {

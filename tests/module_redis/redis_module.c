@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "redis_module.h"
+#include "redis_server.h"
+#include "redis_stream.h"
 
 __attribute__((format(printf, 3, 4))) static void
 mock_log(const struct rtw_host *host, enum rtw_log_level level, const char *fmt,
@@ -155,4 +157,37 @@ void redis_handle_ok(struct redis_instance *ri, const char *bot, int idx,
 	if (r != RTW_OK)
 		fail_msg("handle(%s:%d, seq %llu) answered %d: %s", bot, idx,
 			 (unsigned long long)seq, (int)r, err.message);
+}
+
+int redis_test_server_setup(void **state)
+{
+	struct redis_server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || redis_server_start(s, NULL) != 0) {
+		free(s);
+		fail_msg("cannot start redis-server (see above)");
+	}
+	*state = s;
+	return 0;
+}
+
+int redis_test_server_teardown(void **state)
+{
+	redis_server_stop(*state);
+	free(*state);
+	return 0;
+}
+
+void redis_expect_range(const struct redis_server *s, int db,
+			const char *stream, const char *bot, int first,
+			int count)
+{
+	size_t n;
+	struct stream_entry *e = stream_read(s, db, stream, &n);
+	int rc = stream_check_range(e, n, bot, first, count);
+
+	stream_entries_free(e, n);
+	if (rc != 0)
+		fail_msg("stream %s is not %s's events %d..%d", stream, bot,
+			 first, first + count - 1);
 }

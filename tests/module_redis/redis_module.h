@@ -57,4 +57,16 @@ enum rtw_result redis_handle(struct redis_instance *ri, struct test_event *te,
 void redis_handle_ok(struct redis_instance *ri, const char *bot, int idx,
 		     uint64_t seq);
 
+/* cmocka setup and teardown: a redis-server of its own for each test, in
+ * *state (struct redis_server *). */
+int redis_test_server_setup(void **state);
+int redis_test_server_teardown(void **state);
+
+struct redis_server;
+/* Fails the test unless stream (in database db) holds exactly bot's
+ * events first..first+count-1, in order. */
+void redis_expect_range(const struct redis_server *s, int db,
+			const char *stream, const char *bot, int first,
+			int count);
+
 #endif
