@@ -46,7 +46,7 @@ struct dispatcher {
 	atomic_uint_fast64_t saved_low;
 	int64_t last_save_ms;
 	int stopping;
-	int deadletter_fd;
+	atomic_int deadletter_fd; /* -1 until it could be opened */
 	/* Batching handlers: events answered RTW_PENDING, the flush. */
 	enum rtw_result (*flush)(void *state, struct rtw_error *err);
 	struct pending pending;
@@ -381,6 +381,24 @@ void dispatch_retry_after(int64_t delay_ms)
 		delay_ms > RETRY_AFTER_MAX_MS ? RETRY_AFTER_MAX_MS : delay_ms;
 }
 
+/* The dead-letter file, opened now if it could not be before (its
+ * directory was fixed meanwhile): until it opens, a FAIL is retried. Any
+ * worker; the first to open it wins. */
+static int deadletter_fd(struct dispatcher *d)
+{
+	int fd = atomic_load(&d->deadletter_fd), none = -1;
+
+	if (fd >= 0)
+		return fd;
+	fd = deadletter_open(d->h->state_dir);
+	if (fd >= 0 &&
+	    !atomic_compare_exchange_strong(&d->deadletter_fd, &none, fd)) {
+		close(fd);
+		fd = none;
+	}
+	return fd;
+}
+
 /* Runs the handler on ev. Called without the lock. */
 static enum rtw_result serve(struct dispatcher *d,
 			     const struct rtw_event *ev,
@@ -412,7 +430,7 @@ static enum rtw_result serve(struct dispatcher *d,
 		r = RTW_FAIL;
 		/* Never drop a refused event unrecorded: without its
 		 * dead-letter line it is retried instead. */
-		if (deadletter_write(d->deadletter_fd, ev,
+		if (deadletter_write(deadletter_fd(d), ev,
 				     err->message[0] ? err->message
 						     : "no reason",
 				     now_ms()) != 0)
@@ -579,7 +597,7 @@ struct dispatcher *dispatch_start(struct runtime *rt, struct handler *h)
 	d->h = h;
 	d->flush = handler_flush_fn(h);
 	d->flush_delay_ms = FLUSH_RETRY_FIRST_MS;
-	d->deadletter_fd = -1;
+	atomic_init(&d->deadletter_fd, -1);
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->save_lock, NULL);
 	/* Lane wake-ups and save times are CLOCK_MONOTONIC. */
@@ -606,7 +624,7 @@ struct dispatcher *dispatch_start(struct runtime *rt, struct handler *h)
 	}
 	d->next_seq = progress_low(d->progress) + 1;
 	atomic_store(&d->saved_low, progress_low(d->progress));
-	d->deadletter_fd = deadletter_open(h->state_dir);
+	atomic_store(&d->deadletter_fd, deadletter_open(h->state_dir));
 	if (start_threads(d) != 0) {
 		log_warnx("handler %s: cannot start threads", h->conf->name);
 		dispatch_stop(d, now_ms());
@@ -667,8 +685,8 @@ void dispatch_free(struct dispatcher *d)
 	pending_free(&d->pending);
 	progress_free(d->progress);
 	spool_reader_free(d->reader);
-	if (d->deadletter_fd >= 0)
-		close(d->deadletter_fd);
+	if (atomic_load(&d->deadletter_fd) >= 0)
+		close(atomic_load(&d->deadletter_fd));
 	pthread_cond_destroy(&d->work_cv);
 	pthread_cond_destroy(&d->room_cv);
 	pthread_mutex_destroy(&d->save_lock);

@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "dint_util.h"
+#include "util.h"
 
 #define PER_BOT	     12
 #define DEAD_LETTERS "spool/handlers/flaky/dead-letters.jsonl"
@@ -214,6 +216,39 @@ static void failed_events_are_not_offered_again_after_restart(void **state)
 	free(text);
 }
 
+/* The dead-letter file cannot be opened at start (a directory is in its
+ * place): a failed event is retried, never dropped unrecorded, while the
+ * other bot goes on; once the path is fixed the next retry opens the file
+ * and writes the dead letter, without a restart. */
+static void a_dead_letter_file_that_opens_later_is_used(void **state)
+{
+	struct daemon *d = *state;
+	char dead[512], out[512], body[2048], mark[64];
+	char *text;
+	size_t len;
+
+	daemon_path(d, DEAD_LETTERS, dead, sizeof(dead));
+	daemon_path(d, "out.txt", out, sizeof(out));
+	assert_int_equal(make_dirs(dead, 0700), 0);
+	assert_int_equal(daemon_start(d, NULL), 0);
+	len = dint_event("bot-f", 0, body, sizeof(body));
+	assert_int_equal(dint_post(d->port, body, len, NULL, NULL, 0), 200);
+	len = dint_event("bot-g", 0, body, sizeof(body));
+	assert_int_equal(dint_post(d->port, body, len, NULL, NULL, 0), 200);
+	dint_mark("bot-g", 0, mark, sizeof(mark));
+	assert_true(harness_wait_count(out, mark, 1, 10000) == 1);
+	dint_sleep_ms(500); /* bot-f's event fails and is retried meanwhile */
+	assert_int_equal(rmdir(dead), 0);
+	if (harness_wait_lines(dead, 1, 15000) < 1)
+		fail_msg("the dead letter was not written once the file could "
+			 "be opened");
+	assert_int_equal(daemon_stop(d), 0);
+	text = harness_read_file(dead, NULL);
+	assert_non_null(text);
+	check_dead_letter(strtok(text, "\n"), 0, 0);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +258,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		failed_events_are_not_offered_again_after_restart, setup,
 		teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_dead_letter_file_that_opens_later_is_used, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("delivery_int_deadletter", tests,
