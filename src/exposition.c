@@ -20,21 +20,22 @@ static void write_handler_gauges(struct runtime *rt, FILE *f)
 	for (size_t i = 0; i < rt->nhandlers; i++) {
 		uint64_t low = dispatch_saved_low(rt->dispatchers[i]);
 
-		fprintf(f, "rtwebhookd_handler_backlog_events{handler=\"%s\"} "
-			   "%" PRIu64 "\n",
-			rt->handlers[i].conf->name,
+		fputs("rtwebhookd_handler_backlog_events{handler=\"", f);
+		metrics_write_label(f, rt->handlers[i].conf->name);
+		fprintf(f, "\"} %" PRIu64 "\n",
 			committed > low ? committed - low : 0);
 	}
 	fputs("# HELP rtwebhookd_handler_oldest_unhandled_seconds Age of the "
 	      "oldest event the handler has not done (0 when none).\n"
 	      "# TYPE rtwebhookd_handler_oldest_unhandled_seconds gauge\n",
 	      f);
-	for (size_t i = 0; i < rt->nhandlers; i++)
-		fprintf(f,
-			"rtwebhookd_handler_oldest_unhandled_seconds{handler="
-			"\"%s\"} %.3f\n",
-			rt->handlers[i].conf->name,
+	for (size_t i = 0; i < rt->nhandlers; i++) {
+		fputs("rtwebhookd_handler_oldest_unhandled_seconds{handler=\"",
+		      f);
+		metrics_write_label(f, rt->handlers[i].conf->name);
+		fprintf(f, "\"} %.3f\n",
 			(double)runtime_oldest_unhandled_ms(rt, i) / 1000.0);
+	}
 }
 
 static void write_gauges(struct runtime *rt, FILE *f)

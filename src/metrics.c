@@ -172,7 +172,7 @@ void metrics_count_flush(struct metrics *m, size_t handler, int ok)
 /* ---- exposition -------------------------------------------------------- */
 
 /* Label values are configuration strings: escape \, " and newlines. */
-static void write_label(FILE *f, const char *value)
+void metrics_write_label(FILE *f, const char *value)
 {
 	for (; *value != '\0'; value++) {
 		if (*value == '\\' || *value == '"')
@@ -194,7 +194,7 @@ static void write_histogram(FILE *f, const char *name, const char *label,
 		fprintf(f, "%s_bucket{", name);
 		if (label != NULL) {
 			fprintf(f, "%s=\"", label);
-			write_label(f, value);
+			metrics_write_label(f, value);
 			fputs("\",", f);
 		}
 		fprintf(f, "le=\"%g\"} %llu\n", h->bounds[i],
@@ -203,16 +203,16 @@ static void write_histogram(FILE *f, const char *name, const char *label,
 	fprintf(f, "%s_bucket{", name);
 	if (label != NULL) {
 		fprintf(f, "%s=\"", label);
-		write_label(f, value);
+		metrics_write_label(f, value);
 		fputs("\",", f);
 	}
 	fprintf(f, "le=\"+Inf\"} %llu\n", (unsigned long long)get(&h->count));
 	if (label != NULL) {
 		fprintf(f, "%s_sum{%s=\"", name, label);
-		write_label(f, value);
+		metrics_write_label(f, value);
 		fprintf(f, "\"} %.6f\n%s_count{%s=\"", (double)get(&h->sum_us) / 1e6,
 			name, label);
-		write_label(f, value);
+		metrics_write_label(f, value);
 		fprintf(f, "\"} %llu\n", (unsigned long long)get(&h->count));
 	} else {
 		fprintf(f, "%s_sum %.6f\n%s_count %llu\n", name,
@@ -235,7 +235,7 @@ static void write_requests(const struct metrics *m,
 			if (n == 0)
 				continue;
 			fputs("rtwebhookd_requests_total{endpoint=\"", f);
-			write_label(f, row < m->nendpoints ? endpoints[row]
+			metrics_write_label(f, row < m->nendpoints ? endpoints[row]
 							   : "");
 			if (col < METRICS_NSTATUS)
 				fprintf(f, "\",status=\"%d\"} %llu\n",
@@ -273,7 +273,7 @@ static void write_handlers(const struct metrics *m,
 	for (size_t i = 0; i < m->nhandlers; i++)
 		for (size_t r = 0; r < 3; r++) {
 			fputs("rtwebhookd_handler_results_total{handler=\"", f);
-			write_label(f, handlers[i]);
+			metrics_write_label(f, handlers[i]);
 			fprintf(f, "\",result=\"%s\"} %llu\n", result_names[r],
 				(unsigned long long)get(
 					&m->handlers[i].results[r]));
@@ -293,7 +293,7 @@ static void write_handlers(const struct metrics *m,
 	for (size_t i = 0; i < m->nhandlers; i++)
 		for (size_t r = 0; r < 2; r++) {
 			fputs("rtwebhookd_handler_flushes_total{handler=\"", f);
-			write_label(f, handlers[i]);
+			metrics_write_label(f, handlers[i]);
 			fprintf(f, "\",result=\"%s\"} %llu\n", result_names[r],
 				(unsigned long long)get(
 					&m->handlers[i].flushes[r]));

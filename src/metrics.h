@@ -58,6 +58,10 @@ void metrics_count_flush(struct metrics *m, size_t handler, int ok);
  * "2026-11-26T16:20:01.480Z" (offsets "+01:00" allowed), or -1. */
 int64_t metrics_parse_iso8601_ms(const char *text);
 
+/* A label value for the exposition, with backslashes, double quotes
+ * and newlines escaped. */
+void metrics_write_label(FILE *f, const char *value);
+
 /* The counters' part of the exposition, appended to f. names[] are the
  * endpoint paths and handler names, in configuration order. */
 void metrics_write(const struct metrics *m, const char *const *endpoints,
