@@ -42,6 +42,7 @@ dpkg-query -W -f='${Conffiles}\n' rtwebhookd |
 	fail "rtwebhookd.service not enabled"
 [ -x /usr/sbin/rtwebhookd ] && [ -x /usr/bin/rtw-send ] ||
 	fail "programs missing"
+[ -s /usr/share/doc/rtwebhookd/copyright ] || fail "no copyright file"
 
 # The shipped configuration, with the credentials systemd would pass.
 mkdir -p "$work/creds"
