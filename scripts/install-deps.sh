@@ -10,7 +10,7 @@ packages="
   libmicrohttpd-dev libjansson-dev libconfig-dev libssl-dev
   zlib1g-dev libxxhash-dev libsystemd-dev systemd
   libsqlite3-dev sqlite3 libhiredis-dev redis-server libnats-dev nats-server
-  nginx-light
+  nginx-light caddy
   libcmocka-dev libcurl4-openssl-dev curl python3 man-db
   valgrind clang libclang-rt-14-dev
 "

@@ -3,7 +3,6 @@
  * X-Forwarded-For, the daemon trusts nginx and reads from the right), a
  * client cannot pick its address with its own X-Forwarded-For, and nginx
  * refuses an oversized body itself. */
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,14 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "daemon_harness.h"
+#include "proxy_util.h"
 
 #define NGINX "/usr/sbin/nginx"
 #define TOKEN_QUERY "?token=" HARNESS_TOKEN
@@ -38,21 +36,6 @@ struct proxy {
 	pid_t nginx;
 	int port;
 };
-
-static int free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
 
 /* nginx in the foreground, one process (no user switch), every path in
  * the daemon's directory. It reaches the daemon from 127.0.0.2, the one
@@ -77,16 +60,6 @@ static void write_nginx_conf(struct proxy *p)
 		 "    include " RTW_NGINX_LOCATION ";\n  }\n}\n",
 		 p->d->port, p->port);
 	assert_int_equal(daemon_write(p->d, "nginx.conf", text), 0);
-}
-
-static int nginx_answers(int port)
-{
-	for (int i = 0; i < 100; i++) {
-		if (http_get(port, "/nothing-here") == 404)
-			return 1;
-		usleep(50 * 1000);
-	}
-	return 0;
 }
 
 static int teardown(void **state)
@@ -119,7 +92,7 @@ static int setup(void **state)
 	}
 	assert_non_null(p);
 	assert_int_equal(daemon_setup((void **)&p->d, daemon_body, NULL), 0);
-	p->port = free_port();
+	p->port = proxy_free_port();
 	write_nginx_conf(p);
 	daemon_path(p->d, "nginx.conf", conf, sizeof(conf));
 	daemon_path(p->d, "", prefix, sizeof(prefix));
@@ -131,7 +104,7 @@ static int setup(void **state)
 		_exit(127);
 	}
 	*state = p;
-	if (!nginx_answers(p->port)) {
+	if (!proxy_answers(p->port)) {
 		fprintf(stderr, "nginx did not start on port %d\n", p->port);
 		teardown(state); /* cmocka skips the teardown */
 		return -1;

@@ -1,0 +1,38 @@
+/* Helpers of the reverse-proxy tests (see proxy_util.h). */
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "daemon_harness.h"
+#include "proxy_util.h"
+
+int proxy_free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+int proxy_answers(int port)
+{
+	for (int i = 0; i < 100; i++) {
+		if (http_get(port, "/nothing-here") == 404)
+			return 1;
+		usleep(50 * 1000);
+	}
+	return 0;
+}

@@ -1,0 +1,11 @@
+/* proxy_util: what the reverse-proxy tests share. */
+#ifndef RTW_TEST_PROXY_UTIL_H
+#define RTW_TEST_PROXY_UTIL_H
+
+/* A TCP port on 127.0.0.1 that nothing listens on right now. */
+int proxy_free_port(void);
+/* 1 once GET /nothing-here on port answers 404 (the proxy is up), within
+ * 5 s; else 0. */
+int proxy_answers(int port);
+
+#endif
