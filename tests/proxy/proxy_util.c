@@ -36,3 +36,23 @@ int proxy_answers(int port)
 	}
 	return 0;
 }
+
+void proxy_expect_forged_address_refused(int port, const char *err_log)
+{
+	const char *headers[] = {"X-Forwarded-For: 10.9.9.9", NULL};
+	struct http_request req = {.target =
+				       "/recall/internal?token=" HARNESS_TOKEN,
+				   .content_type = "application/json",
+				   .body = "{}",
+				   .body_len = 2,
+				   .headers = headers};
+	struct http_reply rep;
+
+	assert_int_equal(http_send(port, &req, &rep), 0);
+	assert_int_equal(rep.status, 403);
+	http_reply_free(&rep);
+	assert_true(harness_wait_count(err_log,
+				       "rejected 403 POST /recall/internal "
+				       "from 127.0.0.1",
+				       1, 2000) == 1);
+}

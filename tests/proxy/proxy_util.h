@@ -8,4 +8,9 @@ int proxy_free_port(void);
  * 5 s; else 0. */
 int proxy_answers(int port);
 
+/* Through the proxy on port, a request to /recall/internal (allow_from
+ * 10.0.0.0/8) carrying "X-Forwarded-For: 10.9.9.9" must get 403, and the
+ * daemon's log (err_log) name the real client, 127.0.0.1. */
+void proxy_expect_forged_address_refused(int port, const char *err_log);
+
 #endif
