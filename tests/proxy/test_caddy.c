@@ -1,8 +1,8 @@
 /* Behind real Caddy (Debian's package), configured with the shipped
  * routes conf/caddy/rtwebhookd-routes.caddy: events pass, a client cannot
  * pick its address with its own X-Forwarded-For (Caddy replaces the
- * header, the daemon trusts Caddy), other paths get Caddy's 404, and an
- * oversized body is refused by the daemon's own limit through Caddy. */
+ * header, the daemon trusts Caddy), and an oversized body is refused by
+ * the daemon's own limit through Caddy. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -160,8 +160,13 @@ static void an_oversized_body_is_refused_through_caddy(void **state)
 	status = http_post(p->port, "/recall/events" TOKEN_QUERY,
 			   "application/json", body, len);
 	free(body);
-	if (status != 413)
-		fail_msg("a 256 KiB body through Caddy got %ld, want 413",
+	/* The daemon answers 413 after max_body_bytes and closes; when Caddy
+	 * is still sending the body then, Caddy answers 502 instead of
+	 * passing the 413 on (a race). Refused either way, and the daemon
+	 * logged why. */
+	if (status != 413 && status != 502)
+		fail_msg("a 256 KiB body through Caddy got %ld, want 413 (or "
+			 "Caddy's 502)",
 			 status);
 	assert_true(harness_wait_count(p->d->err_log, "rejected 413", 1,
 				       2000) == 1);
