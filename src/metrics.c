@@ -263,21 +263,41 @@ static void write_events(const struct metrics *m, FILE *f)
 	write_histogram(f, "rtwebhookd_event_lag_seconds", NULL, NULL, &m->lag);
 }
 
-static void write_handlers(const struct metrics *m,
-			   const char *const *handlers, FILE *f)
+static const atomic_uint_fast64_t *results_of(const struct handler_metrics *h)
 {
-	fputs("# HELP rtwebhookd_handler_results_total Handler answers, by "
-	      "handler and result.\n"
-	      "# TYPE rtwebhookd_handler_results_total counter\n",
-	      f);
+	return h->results;
+}
+
+static const atomic_uint_fast64_t *flushes_of(const struct handler_metrics *h)
+{
+	return h->flushes;
+}
+
+/* A counter family by handler and result: the first nresults values of
+ * values(handler), named after result_names. */
+static void write_handler_counter(
+	const struct metrics *m, const char *const *handlers, const char *name,
+	const char *help, size_t nresults,
+	const atomic_uint_fast64_t *(*values)(const struct handler_metrics *),
+	FILE *f)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
 	for (size_t i = 0; i < m->nhandlers; i++)
-		for (size_t r = 0; r < 3; r++) {
-			fputs("rtwebhookd_handler_results_total{handler=\"", f);
+		for (size_t r = 0; r < nresults; r++) {
+			fprintf(f, "%s{handler=\"", name);
 			metrics_write_label(f, handlers[i]);
 			fprintf(f, "\",result=\"%s\"} %llu\n", result_names[r],
 				(unsigned long long)get(
-					&m->handlers[i].results[r]));
+					&values(&m->handlers[i])[r]));
 		}
+}
+
+static void write_handlers(const struct metrics *m,
+			   const char *const *handlers, FILE *f)
+{
+	write_handler_counter(m, handlers, "rtwebhookd_handler_results_total",
+			      "Handler answers, by handler and result.", 3,
+			      results_of, f);
 	fputs("# HELP rtwebhookd_handler_duration_seconds Time spent in a "
 	      "handler's handle().\n"
 	      "# TYPE rtwebhookd_handler_duration_seconds histogram\n",
@@ -286,18 +306,10 @@ static void write_handlers(const struct metrics *m,
 		write_histogram(f, "rtwebhookd_handler_duration_seconds",
 				"handler", handlers[i],
 				&m->handlers[i].duration);
-	fputs("# HELP rtwebhookd_handler_flushes_total Flushes of batching "
-	      "handlers: ok (the batch is durable) or retry.\n"
-	      "# TYPE rtwebhookd_handler_flushes_total counter\n",
-	      f);
-	for (size_t i = 0; i < m->nhandlers; i++)
-		for (size_t r = 0; r < 2; r++) {
-			fputs("rtwebhookd_handler_flushes_total{handler=\"", f);
-			metrics_write_label(f, handlers[i]);
-			fprintf(f, "\",result=\"%s\"} %llu\n", result_names[r],
-				(unsigned long long)get(
-					&m->handlers[i].flushes[r]));
-		}
+	write_handler_counter(m, handlers, "rtwebhookd_handler_flushes_total",
+			      "Flushes of batching handlers: ok (the batch is "
+			      "durable) or retry.",
+			      2, flushes_of, f);
 }
 
 void metrics_write(const struct metrics *m, const char *const *endpoints,

@@ -1,0 +1,77 @@
+/* test_metrics_write.c: the handler counter families of GET /metrics, as
+ * text: answers and flushes counted per handler and result, and handler
+ * names escaped as Prometheus label values. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+static char *render(const struct metrics *m, const char *const *handlers)
+{
+	static const char *const endpoints[] = {"/recall/events"};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	metrics_write(m, endpoints, handlers, f);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static void expect_line(const char *text, const char *line)
+{
+	if (strstr(text, line) == NULL)
+		fail_msg("no line '%s' in:\n%s", line, text);
+}
+
+static void handler_counters_by_result(void **state)
+{
+	static const char *const handlers[] = {"sink", "we\"ird\\name"};
+	struct metrics *m = metrics_new(1, 2);
+	char *text;
+
+	(void)state;
+	assert_non_null(m);
+	metrics_count_handled(m, 0, RTW_OK, 10);
+	metrics_count_handled(m, 0, RTW_PENDING, 10);
+	metrics_count_handled(m, 0, RTW_RETRY, 10);
+	metrics_count_handled(m, 1, RTW_FAIL, 10);
+	metrics_count_flush(m, 0, 1);
+	metrics_count_flush(m, 0, 1);
+	metrics_count_flush(m, 0, 0);
+	metrics_count_flush(m, 7, 1); /* no such handler: ignored */
+	text = render(m, handlers);
+	expect_line(text, "# TYPE rtwebhookd_handler_results_total counter\n");
+	expect_line(text, "rtwebhookd_handler_results_total{handler=\"sink\","
+			  "result=\"ok\"} 2\n");
+	expect_line(text, "rtwebhookd_handler_results_total{handler=\"sink\","
+			  "result=\"retry\"} 1\n");
+	expect_line(text, "rtwebhookd_handler_results_total{handler="
+			  "\"we\\\"ird\\\\name\",result=\"fail\"} 1\n");
+	expect_line(text, "# TYPE rtwebhookd_handler_flushes_total counter\n");
+	expect_line(text, "rtwebhookd_handler_flushes_total{handler=\"sink\","
+			  "result=\"ok\"} 2\n");
+	expect_line(text, "rtwebhookd_handler_flushes_total{handler=\"sink\","
+			  "result=\"retry\"} 1\n");
+	expect_line(text, "rtwebhookd_handler_flushes_total{handler="
+			  "\"we\\\"ird\\\\name\",result=\"ok\"} 0\n");
+	free(text);
+	metrics_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(handler_counters_by_result),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
