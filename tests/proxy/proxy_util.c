@@ -1,10 +1,13 @@
 /* Helpers of the reverse-proxy tests (see proxy_util.h). */
 #include <netinet/in.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -55,4 +58,20 @@ void proxy_expect_forged_address_refused(int port, const char *err_log)
 				       "rejected 403 POST /recall/internal "
 				       "from 127.0.0.1",
 				       1, 2000) == 1);
+}
+
+int proxy_teardown(void **state)
+{
+	struct proxy *p = *state;
+	void *d;
+
+	if (p == NULL)
+		return 0;
+	if (p->pid > 0) {
+		kill(p->pid, p->stop_signal);
+		waitpid(p->pid, NULL, 0);
+	}
+	d = p->d;
+	free(p);
+	return daemon_teardown(&d);
 }

@@ -23,20 +23,8 @@
 #define TOKEN_QUERY "?token=" HARNESS_TOKEN
 
 static const char daemon_body[] =
-	"trusted_proxies = [\"127.0.0.1/32\"];\n"
-	"limits = { max_body_bytes = 65536; };\n"
-	"endpoints = (\n"
-	"  { path = \"/recall/events\"; tokens = [\"" HARNESS_TOKEN "\"]; },\n"
-	"  { path = \"/recall/internal\"; tokens = [\"" HARNESS_TOKEN "\"];\n"
-	"    allow_from = [\"10.0.0.0/8\"]; } );\n"
-	"handlers = ( { name = \"archive\"; module = \"jsonl\";\n"
-	"               config = { path = \"@DIR@/events.jsonl\"; }; } );\n";
-
-struct proxy {
-	struct daemon *d;
-	pid_t caddy;
-	int port;
-};
+    PROXY_DAEMON_BODY("trusted_proxies = [\"127.0.0.1/32\"];\n"
+		      "limits = { max_body_bytes = 65536; };\n");
 
 /* Plain HTTP on loopback, no admin endpoint (tests run in parallel), its
  * storage in the daemon's directory. */
@@ -68,43 +56,29 @@ static void exec_caddy(const struct proxy *p)
 	_exit(127);
 }
 
-static int teardown(void **state)
-{
-	struct proxy *p = *state;
-	void *d;
-
-	if (p == NULL)
-		return 0;
-	if (p->caddy > 0) {
-		kill(p->caddy, SIGTERM);
-		waitpid(p->caddy, NULL, 0);
-	}
-	d = p->d;
-	free(p);
-	return daemon_teardown(&d);
-}
-
 static int setup(void **state)
 {
 	struct proxy *p = calloc(1, sizeof(*p));
 	char log[512];
 
 	if (access(CADDY, X_OK) != 0) {
-		fprintf(stderr, "%s missing: install Debian's caddy "
-				"(scripts/install-deps.sh does)\n",
+		fprintf(stderr,
+			"%s missing: install Debian's caddy "
+			"(scripts/install-deps.sh does)\n",
 			CADDY);
 		free(p);
 		return -1;
 	}
 	assert_non_null(p);
+	p->stop_signal = SIGTERM;
 	assert_int_equal(daemon_setup((void **)&p->d, daemon_body, NULL), 0);
 	p->port = proxy_free_port();
 	write_caddyfile(p);
 	daemon_path(p->d, "caddy.log", log, sizeof(log));
 	fflush(NULL);
-	p->caddy = fork();
-	assert_true(p->caddy >= 0);
-	if (p->caddy == 0) {
+	p->pid = fork();
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
 		if (freopen(log, "w", stderr) == NULL)
 			_exit(127);
 		exec_caddy(p);
@@ -113,7 +87,7 @@ static int setup(void **state)
 	if (!proxy_answers(p->port)) {
 		fprintf(stderr, "caddy did not start on port %d (see %s)\n",
 			p->port, log);
-		teardown(state); /* cmocka skips the teardown */
+		proxy_teardown(state); /* cmocka skips the teardown */
 		return -1;
 	}
 	return 0;
@@ -123,7 +97,7 @@ static void events_pass_through_caddy(void **state)
 {
 	struct proxy *p = *state;
 	static const char body[] =
-		"{\"event\":\"participant_events.join\",\"data\":{\"data\":{}}}";
+	    "{\"event\":\"participant_events.join\",\"data\":{\"data\":{}}}";
 	char path[512];
 
 	assert_int_equal(http_post(p->port, "/recall/events" TOKEN_QUERY,
@@ -132,10 +106,10 @@ static void events_pass_through_caddy(void **state)
 	assert_int_equal(http_post(p->port, "/recall/events?token=wrong",
 				   "application/json", body, strlen(body)),
 			 401);
-	assert_int_equal(harness_wait_lines(daemon_path(p->d, "events.jsonl",
-							path, sizeof(path)),
-					    1, 5000),
-			 1);
+	assert_int_equal(
+	    harness_wait_lines(
+		daemon_path(p->d, "events.jsonl", path, sizeof(path)), 1, 5000),
+	    1);
 }
 
 static void a_client_cannot_choose_its_address(void **state)
@@ -168,20 +142,20 @@ static void an_oversized_body_is_refused_through_caddy(void **state)
 		fail_msg("a 256 KiB body through Caddy got %ld, want 413 (or "
 			 "Caddy's 502)",
 			 status);
-	assert_true(harness_wait_count(p->d->err_log, "rejected 413", 1,
-				       2000) == 1);
+	assert_true(
+	    harness_wait_count(p->d->err_log, "rejected 413", 1, 2000) == 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(events_pass_through_caddy,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			a_client_cannot_choose_its_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			an_oversized_body_is_refused_through_caddy, setup,
-			teardown),
+	    cmocka_unit_test_setup_teardown(events_pass_through_caddy, setup,
+					    proxy_teardown),
+	    cmocka_unit_test_setup_teardown(a_client_cannot_choose_its_address,
+					    setup, proxy_teardown),
+	    cmocka_unit_test_setup_teardown(
+		an_oversized_body_is_refused_through_caddy, setup,
+		proxy_teardown),
 	};
 
 	return cmocka_run_group_tests_name("proxy_caddy", tests, NULL, NULL);

@@ -19,23 +19,11 @@
 #include "daemon_harness.h"
 #include "proxy_util.h"
 
-#define NGINX "/usr/sbin/nginx"
+#define NGINX	    "/usr/sbin/nginx"
 #define TOKEN_QUERY "?token=" HARNESS_TOKEN
 
 static const char daemon_body[] =
-	"trusted_proxies = [\"127.0.0.2/32\"];\n"
-	"endpoints = (\n"
-	"  { path = \"/recall/events\"; tokens = [\"" HARNESS_TOKEN "\"]; },\n"
-	"  { path = \"/recall/internal\"; tokens = [\"" HARNESS_TOKEN "\"];\n"
-	"    allow_from = [\"10.0.0.0/8\"]; } );\n"
-	"handlers = ( { name = \"archive\"; module = \"jsonl\";\n"
-	"               config = { path = \"@DIR@/events.jsonl\"; }; } );\n";
-
-struct proxy {
-	struct daemon *d;
-	pid_t nginx;
-	int port;
-};
+    PROXY_DAEMON_BODY("trusted_proxies = [\"127.0.0.2/32\"];\n");
 
 /* nginx in the foreground, one process (no user switch), every path in
  * the daemon's directory. It reaches the daemon from 127.0.0.2, the one
@@ -62,51 +50,37 @@ static void write_nginx_conf(struct proxy *p)
 	assert_int_equal(daemon_write(p->d, "nginx.conf", text), 0);
 }
 
-static int teardown(void **state)
-{
-	struct proxy *p = *state;
-	void *d;
-
-	if (p == NULL)
-		return 0;
-	if (p->nginx > 0) {
-		kill(p->nginx, SIGQUIT);
-		waitpid(p->nginx, NULL, 0);
-	}
-	d = p->d;
-	free(p);
-	return daemon_teardown(&d);
-}
-
 static int setup(void **state)
 {
 	struct proxy *p = calloc(1, sizeof(*p));
 	char conf[512], prefix[512];
 
 	if (access(NGINX, X_OK) != 0) {
-		fprintf(stderr, "%s missing: install Debian's nginx-light "
-				"(scripts/install-deps.sh does)\n",
+		fprintf(stderr,
+			"%s missing: install Debian's nginx-light "
+			"(scripts/install-deps.sh does)\n",
 			NGINX);
 		free(p);
 		return -1;
 	}
 	assert_non_null(p);
+	p->stop_signal = SIGQUIT; /* nginx: the graceful stop */
 	assert_int_equal(daemon_setup((void **)&p->d, daemon_body, NULL), 0);
 	p->port = proxy_free_port();
 	write_nginx_conf(p);
 	daemon_path(p->d, "nginx.conf", conf, sizeof(conf));
 	daemon_path(p->d, "", prefix, sizeof(prefix));
 	fflush(NULL);
-	p->nginx = fork();
-	assert_true(p->nginx >= 0);
-	if (p->nginx == 0) {
+	p->pid = fork();
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
 		execl(NGINX, NGINX, "-p", prefix, "-c", conf, (char *)NULL);
 		_exit(127);
 	}
 	*state = p;
 	if (!proxy_answers(p->port)) {
 		fprintf(stderr, "nginx did not start on port %d\n", p->port);
-		teardown(state); /* cmocka skips the teardown */
+		proxy_teardown(state); /* cmocka skips the teardown */
 		return -1;
 	}
 	return 0;
@@ -116,16 +90,16 @@ static void events_pass_through_nginx(void **state)
 {
 	struct proxy *p = *state;
 	static const char body[] =
-		"{\"event\":\"participant_events.join\",\"data\":{\"data\":{}}}";
+	    "{\"event\":\"participant_events.join\",\"data\":{\"data\":{}}}";
 	char path[512];
 
 	assert_int_equal(http_post(p->port, "/recall/events" TOKEN_QUERY,
 				   "application/json", body, strlen(body)),
 			 200);
-	assert_int_equal(harness_wait_lines(daemon_path(p->d, "events.jsonl",
-							path, sizeof(path)),
-					    1, 5000),
-			 1);
+	assert_int_equal(
+	    harness_wait_lines(
+		daemon_path(p->d, "events.jsonl", path, sizeof(path)), 1, 5000),
+	    1);
 }
 
 static void a_client_cannot_choose_its_address(void **state)
@@ -155,12 +129,12 @@ static void nginx_refuses_an_oversized_body(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(events_pass_through_nginx, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(
-			a_client_cannot_choose_its_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(nginx_refuses_an_oversized_body,
-						setup, teardown),
+	    cmocka_unit_test_setup_teardown(events_pass_through_nginx, setup,
+					    proxy_teardown),
+	    cmocka_unit_test_setup_teardown(a_client_cannot_choose_its_address,
+					    setup, proxy_teardown),
+	    cmocka_unit_test_setup_teardown(nginx_refuses_an_oversized_body,
+					    setup, proxy_teardown),
 	};
 
 	return cmocka_run_group_tests_name("proxy_nginx", tests, NULL, NULL);
