@@ -199,8 +199,7 @@ struct rtw_host {
 	void *host_private;    /* the host's own; modules must not touch it */
 	/* Added in 1.2: the host's minor ABI version (2 here). A module
 	 * answers RTW_PENDING only when the host has it and it is >= 2:
-	 *   RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
-	 *   host->abi_minor >= 2 */
+	 * RTW_HOST_TAKES_PENDING(host) below. */
 	unsigned abi_minor;
 	/* Added in 1.2: from handle, just before answering RTW_RETRY, asks
 	 * the host to offer this event again in delay_ms (e.g. a downstream's
@@ -209,6 +208,12 @@ struct rtw_host {
 	 * downstream), at most one hour. The worker thread that runs handle. */
 	void (*retry_after)(const struct rtw_host *host, int64_t delay_ms);
 };
+
+/* True when the host (a const struct rtw_host *) takes RTW_PENDING and
+ * calls flush: ABI 1.2 or later. */
+#define RTW_HOST_TAKES_PENDING(host)                                           \
+	(RTW_HAS_FIELD((host), struct rtw_host, abi_minor) &&                  \
+	 (host)->abi_minor >= 2)
 
 /* Flags a module sets in rtw_handler.flags. */
 #define RTW_HANDLER_THREAD_SAFE 0x1u /* handle may run on several threads */

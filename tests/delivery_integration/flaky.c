@@ -154,8 +154,7 @@ static int flaky_init(const struct rtw_host *host, const json_t *config,
 			? (long)json_integer_value(
 				  json_object_get(config, "retry_after_ms"))
 			: -1;
-	if (f->batch && !(RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
-			  host->abi_minor >= 2)) {
+	if (f->batch && !RTW_HOST_TAKES_PENDING(host)) {
 		rtw_error_set(err, "batch needs a host with ABI 1.2");
 		goto fail;
 	}

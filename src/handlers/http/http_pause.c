@@ -32,8 +32,9 @@ static int64_t mono_ms(void)
 
 int http_pause_host_can_delay(const struct rtw_host *host)
 {
-	return RTW_HAS_FIELD(host, struct rtw_host, retry_after) &&
-	       host->abi_minor >= 2 && host->retry_after != NULL;
+	return RTW_HOST_TAKES_PENDING(host) &&
+	       RTW_HAS_FIELD(host, struct rtw_host, retry_after) &&
+	       host->retry_after != NULL;
 }
 
 /* Moves the end of the shared pause to now + delay_ms unless another

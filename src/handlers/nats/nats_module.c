@@ -35,13 +35,6 @@ struct natsmod {
 	struct nats_batch batch;
 };
 
-/* Batching needs a host that knows RTW_PENDING (ABI 1.2). */
-static int host_takes_pending(const struct rtw_host *host)
-{
-	return RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
-	       host->abi_minor >= 2;
-}
-
 static int natsmod_init(const struct rtw_host *host, const json_t *config,
 			void **state, struct rtw_error *err)
 {
@@ -59,7 +52,7 @@ static int natsmod_init(const struct rtw_host *host, const json_t *config,
 		goto fail_cfg;
 	if (natsconn_open(&m->conn, &m->cfg, host, err) != 0)
 		goto fail_lib;
-	m->batching = m->cfg.batch && host_takes_pending(host);
+	m->batching = m->cfg.batch && RTW_HOST_TAKES_PENDING(host);
 	nats_batch_init(&m->batch, &m->conn);
 	*state = m;
 	return 0;

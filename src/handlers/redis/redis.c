@@ -38,13 +38,6 @@ struct redis_handler {
 	struct redis_batch batch;
 };
 
-/* Batching needs a host that knows RTW_PENDING (ABI 1.2). */
-static int host_takes_pending(const struct rtw_host *host)
-{
-	return RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
-	       host->abi_minor >= 2;
-}
-
 static int redis_init(const struct rtw_host *host, const json_t *config,
 		      void **state, struct rtw_error *err)
 {
@@ -59,7 +52,7 @@ static int redis_init(const struct rtw_host *host, const json_t *config,
 		return -1;
 	}
 	h->host = host;
-	h->batching = h->config.batch && host_takes_pending(host);
+	h->batching = h->config.batch && RTW_HOST_TAKES_PENDING(host);
 	redis_batch_init(&h->batch);
 	/* No connection yet: the daemon starts (and -t passes) while the
 	 * server is down; events wait in the spool until it is up. */

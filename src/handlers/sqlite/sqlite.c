@@ -27,12 +27,6 @@ struct sqlite_handler {
 	int batching; /* the host takes RTW_PENDING and calls flush */
 };
 
-static int host_batches(const struct rtw_host *host)
-{
-	return RTW_HAS_FIELD(host, struct rtw_host, abi_minor) &&
-	       host->abi_minor >= 2;
-}
-
 static void sqlite_fini(void *state);
 
 static int sqlite_init(const struct rtw_host *host, const json_t *config,
@@ -45,7 +39,7 @@ static int sqlite_init(const struct rtw_host *host, const json_t *config,
 		return -1;
 	}
 	h->host = host;
-	h->batching = host_batches(host);
+	h->batching = RTW_HOST_TAKES_PENDING(host);
 	if (sqlite_config_parse(config, &h->cfg, err) != 0) {
 		free(h);
 		return -1;
