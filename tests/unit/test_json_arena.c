@@ -161,8 +161,16 @@ static void *allocate_on_the_heap(void *arg)
 	struct other_thread *t = arg;
 	json_t *j;
 
+	/* Far more than the watched arena's first block: had it landed
+	 * there, the arena would have grown. */
+	enum { ITEMS = 5000 };
+	json_t *array;
+
 	t->size_before = json_arena_size(t->watched);
-	j = json_loads("{\"elsewhere\":[1,2,3]}", 0, NULL);
+	array = json_array();
+	for (int i = 0; i < ITEMS; i++)
+		json_array_append_new(array, json_integer(i));
+	j = json_pack("{s:o}", "elsewhere", array);
 	t->size_after = json_arena_size(t->watched);
 	json_decref(j);
 	return NULL;
