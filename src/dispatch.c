@@ -56,7 +56,7 @@ struct dispatcher {
 	pthread_t reader_thread;
 	pthread_t *workers;
 	size_t nworkers, nstarted;
-	int reader_started;
+	int reader_started; /* and not joined yet */
 };
 
 static struct timespec at_ms(int64_t ms)
@@ -159,7 +159,7 @@ static enum load_result load(struct dispatcher *d, uint64_t seq,
 		break;
 	}
 	got = load_from_spool(d, seq, se);
-	if (got == LOAD_EVENT && !runtime_wants(d->rt, d->h, *se)) {
+	if (got == LOAD_EVENT && !handler_wants(d->h, *se)) {
 		stored_event_unref(*se);
 		*se = NULL;
 		return LOAD_UNWANTED;
@@ -412,8 +412,7 @@ static enum rtw_result serve(struct dispatcher *d,
 	r = desc->handle(d->h->state, ev, err);
 	*retry_ms = asked_retry_ms;
 
-	metrics_count_handled(d->rt->metrics, d->h->index, r,
-			      mono_us() - start_us);
+	metrics_count_handled(d->h->metrics, r, mono_us() - start_us);
 	if (r == RTW_PENDING && d->flush == NULL) {
 		rtw_error_set(err, "handler returned PENDING but has no "
 				   "flush callback");
@@ -464,7 +463,7 @@ static void settle_flush(struct dispatcher *d, struct pending *taken,
 {
 	const char *name = d->h->conf->name;
 
-	metrics_count_flush(d->rt->metrics, d->h->index, r == RTW_OK);
+	metrics_count_flush(d->h->metrics, r == RTW_OK);
 	if (r == RTW_OK) {
 		for (size_t i = 0; i < taken->count; i++)
 			progress_mark_done(d->progress, taken->seqs[i]);
@@ -644,9 +643,26 @@ static int join_by(pthread_t t, int64_t deadline_ms)
 	return pthread_timedjoin_np(t, NULL, &until) == 0 ? 0 : -1;
 }
 
+/* Joins the threads still running by deadline_ms. The ones that ended
+ * are forgotten, so a later stop (at shutdown, after a reload gave up on
+ * a stuck handler) waits only for the others. Returns 0 when none is
+ * left. */
+static int join_threads(struct dispatcher *d, int64_t deadline_ms)
+{
+	size_t left = 0;
+
+	if (d->reader_started && join_by(d->reader_thread, deadline_ms) == 0)
+		d->reader_started = 0;
+	for (size_t i = 0; i < d->nstarted; i++)
+		if (join_by(d->workers[i], deadline_ms) != 0)
+			d->workers[left++] = d->workers[i];
+	d->nstarted = left;
+	return d->reader_started || left > 0 ? -1 : 0;
+}
+
 int dispatch_stop(struct dispatcher *d, int64_t deadline_ms)
 {
-	int rc = 0;
+	int rc;
 
 	pthread_mutex_lock(&d->lock);
 	d->stopping = 1;
@@ -654,13 +670,7 @@ int dispatch_stop(struct dispatcher *d, int64_t deadline_ms)
 	pthread_cond_broadcast(&d->room_cv);
 	pthread_mutex_unlock(&d->lock);
 	spool_wake(d->rt->spool);
-	if (d->reader_started && join_by(d->reader_thread, deadline_ms) != 0)
-		rc = -1;
-	for (size_t i = 0; i < d->nstarted; i++)
-		if (join_by(d->workers[i], deadline_ms) != 0)
-			rc = -1;
-	d->reader_started = 0;
-	d->nstarted = 0;
+	rc = join_threads(d, deadline_ms);
 	pthread_mutex_lock(&d->lock);
 	/* The last batch: made durable now, or offered again next start.
 	 * Not while a worker may still be inside the module. */
@@ -698,7 +708,7 @@ void dispatch_free(struct dispatcher *d)
 void dispatch_offer(struct dispatcher *d, uint64_t seq,
 		    struct stored_event *se)
 {
-	int wanted = runtime_wants(d->rt, d->h, se);
+	int wanted = handler_wants(d->h, se);
 
 	inbox_offer(d->inbox, seq, wanted ? stored_event_ref(se) : NULL);
 }

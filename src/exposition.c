@@ -9,7 +9,8 @@
 #include "runtime.h"
 #include "util.h"
 
-static void write_handler_gauges(struct runtime *rt, FILE *f)
+static void write_handler_gauges(struct runtime *rt,
+				 const struct handler_set *set, FILE *f)
 {
 	uint64_t committed = spool_committed(rt->spool);
 
@@ -17,11 +18,11 @@ static void write_handler_gauges(struct runtime *rt, FILE *f)
 	      "yet done by the handler (as of its last saved progress).\n"
 	      "# TYPE rtwebhookd_handler_backlog_events gauge\n",
 	      f);
-	for (size_t i = 0; i < rt->nhandlers; i++) {
-		uint64_t low = dispatch_saved_low(rt->dispatchers[i]);
+	for (size_t i = 0; i < set->n; i++) {
+		uint64_t low = dispatch_saved_low(set->dispatchers[i]);
 
 		fputs("rtwebhookd_handler_backlog_events{handler=\"", f);
-		metrics_write_label(f, rt->handlers[i].conf->name);
+		metrics_write_label(f, set->handlers[i]->conf->name);
 		fprintf(f, "\"} %" PRIu64 "\n",
 			committed > low ? committed - low : 0);
 	}
@@ -29,16 +30,19 @@ static void write_handler_gauges(struct runtime *rt, FILE *f)
 	      "oldest event the handler has not done (0 when none).\n"
 	      "# TYPE rtwebhookd_handler_oldest_unhandled_seconds gauge\n",
 	      f);
-	for (size_t i = 0; i < rt->nhandlers; i++) {
+	for (size_t i = 0; i < set->n; i++) {
 		fputs("rtwebhookd_handler_oldest_unhandled_seconds{handler=\"",
 		      f);
-		metrics_write_label(f, rt->handlers[i].conf->name);
+		metrics_write_label(f, set->handlers[i]->conf->name);
 		fprintf(f, "\"} %.3f\n",
-			(double)runtime_oldest_unhandled_ms(rt, i) / 1000.0);
+			(double)runtime_oldest_unhandled_ms(
+				rt, set->dispatchers[i]) /
+				1000.0);
 	}
 }
 
-static void write_gauges(struct runtime *rt, FILE *f)
+static void write_gauges(struct runtime *rt, const struct handler_set *set,
+			 FILE *f)
 {
 	fprintf(f,
 		"# HELP rtwebhookd_spool_bytes Size of the spool's segment "
@@ -64,26 +68,31 @@ static void write_gauges(struct runtime *rt, FILE *f)
 		(uint64_t)atomic_load(&rt->stats.reread),
 		ACTIVE_BOTS_WINDOW_MS / 1000,
 		active_bots_count(rt->active_bots, now_ms()));
-	write_handler_gauges(rt, f);
+	write_handler_gauges(rt, set, f);
 }
 
-char *exposition_render(struct runtime *rt, size_t *len)
+static char *render(struct runtime *rt, const struct handler_set *set,
+		    size_t *len)
 {
-	const char **endpoints = calloc(rt->conf->nendpoints + 1,
+	const struct config *conf = rt->conf;
+	const char **endpoints = calloc(conf->nendpoints + 1,
 					sizeof(*endpoints));
-	const char **handlers = calloc(rt->nhandlers + 1, sizeof(*handlers));
+	struct metrics_handler_entry *handlers =
+		calloc(set->n + 1, sizeof(*handlers));
 	char *text = NULL;
 	FILE *f = NULL;
 
 	if (endpoints != NULL && handlers != NULL)
 		f = open_memstream(&text, len);
 	if (f != NULL) {
-		for (size_t i = 0; i < rt->conf->nendpoints; i++)
-			endpoints[i] = rt->conf->endpoints[i].path;
-		for (size_t i = 0; i < rt->nhandlers; i++)
-			handlers[i] = rt->handlers[i].conf->name;
-		metrics_write(rt->metrics, endpoints, handlers, f);
-		write_gauges(rt, f);
+		for (size_t i = 0; i < conf->nendpoints; i++)
+			endpoints[i] = conf->endpoints[i].path;
+		for (size_t i = 0; i < set->n; i++)
+			handlers[i] = (struct metrics_handler_entry){
+				set->handlers[i]->conf->name,
+				set->handlers[i]->metrics};
+		metrics_write(rt->metrics, endpoints, handlers, set->n, f);
+		write_gauges(rt, set, f);
 		if (fclose(f) != 0) {
 			free(text);
 			text = NULL;
@@ -91,5 +100,13 @@ char *exposition_render(struct runtime *rt, size_t *len)
 	}
 	free(endpoints);
 	free(handlers);
+	return text;
+}
+
+char *exposition_render(struct runtime *rt, size_t *len)
+{
+	char *text = render(rt, runtime_handlers_acquire(rt), len);
+
+	runtime_handlers_release(rt);
 	return text;
 }

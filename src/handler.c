@@ -34,20 +34,48 @@ static void host_retry_after(const struct rtw_host *host, int64_t delay_ms)
 	dispatch_retry_after(delay_ms);
 }
 
+/* Does ep feed the handler named name (an endpoint without a handler
+ * list feeds them all)? */
+static int endpoint_feeds(const struct endpoint_conf *ep, const char *name)
+{
+	if (ep->handlers.count == 0)
+		return 1;
+	for (size_t i = 0; i < ep->handlers.count; i++)
+		if (strcmp(ep->handlers.items[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int route(struct handler *h, const struct config *config)
+{
+	h->nendpoints = config->nendpoints;
+	h->fed_by = calloc(h->nendpoints ? h->nendpoints : 1, 1);
+	if (h->fed_by == NULL)
+		return -1;
+	for (size_t i = 0; i < h->nendpoints; i++)
+		h->fed_by[i] = (unsigned char)endpoint_feeds(
+			&config->endpoints[i], h->conf->name);
+	return 0;
+}
+
 int handler_open(struct handler *h, const struct handler_conf *conf,
-		 const struct config *config, size_t index,
-		 struct errlist *errs)
+		 const struct config *config, struct errlist *errs)
 {
 	struct rtw_error err = {{0}};
 	char why[1024];
 
 	memset(h, 0, sizeof(*h));
 	h->conf = conf;
-	h->index = index;
+	h->metrics = metrics_handler_new();
+	if (h->metrics == NULL || route(h, config) != 0) {
+		handler_close(h);
+		errlist_add(errs, conf->file, conf->line, "out of memory");
+		return -1;
+	}
 	if (module_open(&h->module, conf->module, why, sizeof(why)) != 0) {
 		errlist_add(errs, conf->file, conf->line, "handler '%s': %s",
 			    conf->name, why);
-		return -1;
+		goto fail;
 	}
 	if (conf->workers > 1 &&
 	    !(h->module.desc->flags & RTW_HANDLER_THREAD_SAFE)) {
@@ -102,6 +130,10 @@ void handler_close(struct handler *h)
 	module_close(&h->module);
 	free(h->state_dir);
 	h->state_dir = NULL;
+	metrics_handler_free(h->metrics);
+	h->metrics = NULL;
+	free(h->fed_by);
+	h->fed_by = NULL;
 }
 
 int handler_subscribes(const struct handler *h, const char *type_name)
@@ -121,4 +153,40 @@ enum rtw_result (*handler_flush_fn(const struct handler *h))(
 
 	return RTW_HAS_FIELD(desc, struct rtw_handler, flush) ? desc->flush
 							       : NULL;
+}
+
+int handler_wants(const struct handler *h, const struct stored_event *se)
+{
+	return (se->endpoint >= h->nendpoints || h->fed_by[se->endpoint]) &&
+	       handler_subscribes(h, se->ev.view.type_name);
+}
+
+static int same_list(const struct string_list *a, const struct string_list *b)
+{
+	if (a->count != b->count)
+		return 0;
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int handler_unchanged(const struct handler *h, const struct handler_conf *conf,
+		      const struct config *next)
+{
+	const struct handler_conf *cur = h->conf;
+
+	if (strcmp(cur->name, conf->name) != 0 ||
+	    strcmp(cur->module, conf->module) != 0 ||
+	    !same_list(&cur->events, &conf->events) ||
+	    !json_equal(cur->config, conf->config) ||
+	    cur->workers != conf->workers ||
+	    cur->retry_first_ms != conf->retry_first_ms ||
+	    cur->retry_max_ms != conf->retry_max_ms ||
+	    h->nendpoints != next->nendpoints)
+		return 0;
+	for (size_t i = 0; i < next->nendpoints; i++)
+		if (h->fed_by[i] != endpoint_feeds(&next->endpoints[i], conf->name))
+			return 0;
+	return 1;
 }

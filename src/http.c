@@ -278,19 +278,9 @@ static enum MHD_Result serve_ready(struct http_server *s,
 	if (err != 0)
 		return reject(s, c, client, method, url,
 			      MHD_HTTP_SERVICE_UNAVAILABLE, strerror(err));
-	for (size_t i = 0; max_ms > 0 && i < s->rt->nhandlers; i++) {
-		int64_t age = runtime_oldest_unhandled_ms(s->rt, i);
-
-		if (age <= max_ms)
-			continue;
-		snprintf(why, sizeof(why),
-			 "handler %s is %lld s behind (limit %lld s)",
-			 s->rt->handlers[i].conf->name,
-			 (long long)(age / 1000),
-			 (long long)s->rt->conf->ready_max_handler_lag_s);
+	if (max_ms > 0 && runtime_lagging_handler(s->rt, max_ms, why, sizeof(why)))
 		return reject(s, c, client, method, url,
 			      MHD_HTTP_SERVICE_UNAVAILABLE, why);
-	}
 	return respond(s, c, client, method, url, MHD_HTTP_OK, "ready\n",
 		       NULL);
 }

@@ -32,15 +32,19 @@ struct publish {
 
 /* Runs inside spool_append, before readers can see the record: numbers
  * the event and offers it to every handler, so handlers that keep up
- * take this copy instead of rereading and reparsing the record. */
+ * take this copy instead of rereading and reparsing the record. The
+ * spool's lock is what keeps the handler set alive meanwhile (a reload
+ * waits for it before freeing a set: handler_swap.h). */
 static void publish(void *arg, uint64_t seq, const struct spool_position *end)
 {
 	struct publish *p = arg;
+	const struct handler_set *set = atomic_load(&p->rt->handlers);
 
 	p->se->end = *end;
 	runtime_bind_event(p->rt, p->se, seq, p->received_ms);
-	for (size_t i = 0; i < p->rt->nhandlers; i++)
-		dispatch_offer(p->rt->dispatchers[i], seq, p->se);
+	for (size_t i = 0; i < set->n; i++)
+		if (set->dispatchers[i] != NULL) /* NULL only while starting */
+			dispatch_offer(set->dispatchers[i], seq, p->se);
 }
 
 /* Appends se to the spool. Returns its seq, or 0 with the verdict set. */

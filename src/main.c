@@ -54,9 +54,10 @@ static struct runtime *load(const char *file)
 	return rt;
 }
 
-static void log_startup(const struct runtime *rt, int port)
+static void log_startup(struct runtime *rt, int port)
 {
 	const struct config *c = rt->conf;
+	const struct handler_set *set;
 
 	log_info("rtwebhookd %s listening on %s port %d", RTW_VERSION,
 		 c->listen_address, port);
@@ -64,10 +65,13 @@ static void log_startup(const struct runtime *rt, int port)
 		log_info("endpoint %s: %zu token(s), %zu signing secret(s)",
 			 c->endpoints[i].path, c->endpoints[i].ntokens,
 			 c->endpoints[i].nsigning_keys);
-	for (size_t i = 0; i < rt->nhandlers; i++)
-		log_info("handler %s: module %s (%s)", rt->handlers[i].conf->name,
-			 rt->handlers[i].conf->module,
-			 rt->handlers[i].module.path);
+	set = runtime_handlers_acquire(rt);
+	for (size_t i = 0; i < set->n; i++)
+		log_info("handler %s: module %s (%s)",
+			 set->handlers[i]->conf->name,
+			 set->handlers[i]->conf->module,
+			 set->handlers[i]->module.path);
+	runtime_handlers_release(rt);
 }
 
 /* How often the status line goes to systemd without a watchdog. */
@@ -104,9 +108,9 @@ static void reload(struct runtime *rt, const char *file)
 	service_reloading();
 	log_info("SIGHUP: reloading %s", file);
 	if (runtime_reload(rt, file, &errs, why, sizeof(why)) == 0) {
-		log_info("configuration reloaded: %zu endpoint(s); handlers "
-			 "unchanged",
-			 rt->conf->nendpoints);
+		log_info("configuration reloaded: %zu endpoint(s), %zu "
+			 "handler(s)",
+			 rt->conf->nendpoints, rt->conf->nhandlers);
 	} else {
 		for (size_t i = 0; i < errs.count; i++)
 			log_warnx("%s", errs.lines[i]);

@@ -34,23 +34,19 @@ static const char *const type_names[METRICS_NTYPES] = {
 
 static const char *const result_names[3] = {"ok", "retry", "fail"};
 
-struct metrics *metrics_new(size_t nendpoints, size_t nhandlers)
+struct metrics *metrics_new(size_t nendpoints)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 
 	if (m == NULL)
 		return NULL;
 	m->nendpoints = nendpoints;
-	m->nhandlers = nhandlers;
 	m->requests = calloc(nendpoints + 1, sizeof(*m->requests));
-	m->handlers = calloc(nhandlers ? nhandlers : 1, sizeof(*m->handlers));
-	if (m->requests == NULL || m->handlers == NULL) {
+	if (m->requests == NULL) {
 		metrics_free(m);
 		return NULL;
 	}
 	m->lag.bounds = lag_bounds;
-	for (size_t i = 0; i < nhandlers; i++)
-		m->handlers[i].duration.bounds = duration_bounds;
 	return m;
 }
 
@@ -59,8 +55,21 @@ void metrics_free(struct metrics *m)
 	if (m == NULL)
 		return;
 	free(m->requests);
-	free(m->handlers);
 	free(m);
+}
+
+struct handler_metrics *metrics_handler_new(void)
+{
+	struct handler_metrics *h = calloc(1, sizeof(*h));
+
+	if (h != NULL)
+		h->duration.bounds = duration_bounds;
+	return h;
+}
+
+void metrics_handler_free(struct handler_metrics *h)
+{
+	free(h);
 }
 
 static void add(atomic_uint_fast64_t *counter, uint64_t n)
@@ -147,14 +156,9 @@ void metrics_count_event(struct metrics *m, enum rtw_event_type type,
 		observe(&m->lag, (received_ms - at) * 1000);
 }
 
-void metrics_count_handled(struct metrics *m, size_t handler,
-			   enum rtw_result result, int64_t duration_us)
+void metrics_count_handled(struct handler_metrics *h, enum rtw_result result,
+			   int64_t duration_us)
 {
-	struct handler_metrics *h;
-
-	if (handler >= m->nhandlers)
-		return;
-	h = &m->handlers[handler];
 	/* PENDING counts as ok: the handler took the event. */
 	add(&h->results[result == RTW_OK || result == RTW_PENDING ? 0
 			: result == RTW_RETRY			  ? 1
@@ -163,10 +167,9 @@ void metrics_count_handled(struct metrics *m, size_t handler,
 	observe(&h->duration, duration_us);
 }
 
-void metrics_count_flush(struct metrics *m, size_t handler, int ok)
+void metrics_count_flush(struct handler_metrics *h, int ok)
 {
-	if (handler < m->nhandlers)
-		add(&m->handlers[handler].flushes[ok ? 0 : 1], 1);
+	add(&h->flushes[ok ? 0 : 1], 1);
 }
 
 /* ---- exposition -------------------------------------------------------- */
@@ -276,46 +279,49 @@ static const atomic_uint_fast64_t *flushes_of(const struct handler_metrics *h)
 /* A counter family by handler and result: the first nresults values of
  * values(handler), named after result_names. */
 static void write_handler_counter(
-	const struct metrics *m, const char *const *handlers, const char *name,
-	const char *help, size_t nresults,
+	const struct metrics_handler_entry *handlers, size_t nhandlers,
+	const char *name, const char *help, size_t nresults,
 	const atomic_uint_fast64_t *(*values)(const struct handler_metrics *),
 	FILE *f)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
-	for (size_t i = 0; i < m->nhandlers; i++)
+	for (size_t i = 0; i < nhandlers; i++)
 		for (size_t r = 0; r < nresults; r++) {
 			fprintf(f, "%s{handler=\"", name);
-			metrics_write_label(f, handlers[i]);
+			metrics_write_label(f, handlers[i].name);
 			fprintf(f, "\",result=\"%s\"} %llu\n", result_names[r],
 				(unsigned long long)get(
-					&values(&m->handlers[i])[r]));
+					&values(handlers[i].metrics)[r]));
 		}
 }
 
-static void write_handlers(const struct metrics *m,
-			   const char *const *handlers, FILE *f)
+static void write_handlers(const struct metrics_handler_entry *handlers,
+			   size_t nhandlers, FILE *f)
 {
-	write_handler_counter(m, handlers, "rtwebhookd_handler_results_total",
+	write_handler_counter(handlers, nhandlers,
+			      "rtwebhookd_handler_results_total",
 			      "Handler answers, by handler and result.", 3,
 			      results_of, f);
 	fputs("# HELP rtwebhookd_handler_duration_seconds Time spent in a "
 	      "handler's handle().\n"
 	      "# TYPE rtwebhookd_handler_duration_seconds histogram\n",
 	      f);
-	for (size_t i = 0; i < m->nhandlers; i++)
+	for (size_t i = 0; i < nhandlers; i++)
 		write_histogram(f, "rtwebhookd_handler_duration_seconds",
-				"handler", handlers[i],
-				&m->handlers[i].duration);
-	write_handler_counter(m, handlers, "rtwebhookd_handler_flushes_total",
+				"handler", handlers[i].name,
+				&handlers[i].metrics->duration);
+	write_handler_counter(handlers, nhandlers,
+			      "rtwebhookd_handler_flushes_total",
 			      "Flushes of batching handlers: ok (the batch is "
 			      "durable) or retry.",
 			      2, flushes_of, f);
 }
 
 void metrics_write(const struct metrics *m, const char *const *endpoints,
-		   const char *const *handlers, FILE *f)
+		   const struct metrics_handler_entry *handlers,
+		   size_t nhandlers, FILE *f)
 {
 	write_requests(m, endpoints, f);
 	write_events(m, f);
-	write_handlers(m, handlers, f);
+	write_handlers(handlers, nhandlers, f);
 }

@@ -36,12 +36,13 @@ struct metrics {
 	atomic_uint_fast64_t (*requests)[METRICS_NSTATUS + 1];
 	atomic_uint_fast64_t events[METRICS_NTYPES];
 	struct histogram lag; /* arrival minus the event's own timestamp */
-	size_t nhandlers;
-	struct handler_metrics *handlers;
 };
 
-struct metrics *metrics_new(size_t nendpoints, size_t nhandlers);
+struct metrics *metrics_new(size_t nendpoints);
 void metrics_free(struct metrics *m);
+/* One handler's counters (each handler owns its own: see handler.h). */
+struct handler_metrics *metrics_handler_new(void);
+void metrics_handler_free(struct handler_metrics *h);
 
 /* endpoint is the configured index, or -1. */
 void metrics_count_request(struct metrics *m, int endpoint, int status);
@@ -49,10 +50,10 @@ void metrics_count_request(struct metrics *m, int endpoint, int status);
  * arrival time give the lag. */
 void metrics_count_event(struct metrics *m, enum rtw_event_type type,
 			 const char *absolute, int64_t received_ms);
-void metrics_count_handled(struct metrics *m, size_t handler,
-			   enum rtw_result result, int64_t duration_us);
+void metrics_count_handled(struct handler_metrics *h, enum rtw_result result,
+			   int64_t duration_us);
 /* A batching handler's flush and whether it made its batch durable. */
-void metrics_count_flush(struct metrics *m, size_t handler, int ok);
+void metrics_count_flush(struct handler_metrics *h, int ok);
 
 /* Milliseconds since the epoch of an ISO 8601 UTC time such as
  * "2026-11-26T16:20:01.480Z" (offsets "+01:00" allowed), or -1. */
@@ -62,9 +63,17 @@ int64_t metrics_parse_iso8601_ms(const char *text);
  * and newlines escaped. */
 void metrics_write_label(FILE *f, const char *value);
 
-/* The counters' part of the exposition, appended to f. names[] are the
- * endpoint paths and handler names, in configuration order. */
+/* A handler as the exposition shows it. */
+struct metrics_handler_entry {
+	const char *name;
+	const struct handler_metrics *metrics;
+};
+
+/* The counters' part of the exposition, appended to f: endpoints[] are
+ * the endpoint paths in configuration order (m->nendpoints of them), then
+ * the nhandlers running handlers. */
 void metrics_write(const struct metrics *m, const char *const *endpoints,
-		   const char *const *handlers, FILE *f);
+		   const struct metrics_handler_entry *handlers,
+		   size_t nhandlers, FILE *f);
 
 #endif

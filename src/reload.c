@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handler_swap.h"
 #include "log.h"
 #include "reload.h"
 #include "runtime.h"
@@ -24,17 +25,6 @@ differs(char *why, size_t len, const char *fmt, ...)
 static int same_text(const char *a, const char *b)
 {
 	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
-}
-
-static int same_list(const struct string_list *a,
-		     const struct string_list *b)
-{
-	if (a->count != b->count)
-		return 0;
-	for (size_t i = 0; i < a->count; i++)
-		if (strcmp(a->items[i], b->items[i]) != 0)
-			return 0;
-	return 1;
 }
 
 /* listen, limits (but ready_max_handler_lag_s), spool, dedup, log. */
@@ -79,8 +69,8 @@ static int same_settings(const struct config *a, const struct config *b,
 	return 0;
 }
 
-/* The endpoints' list, paths, handler subsets and signature tolerance
- * (the replay window is sized from it at start). */
+/* The endpoints' list, paths and signature tolerance (the replay window
+ * is sized from it at start). */
 static int same_endpoints(const struct config *a, const struct config *b,
 			  char *why, size_t len)
 {
@@ -93,9 +83,6 @@ static int same_endpoints(const struct config *a, const struct config *b,
 		if (strcmp(x->path, y->path) != 0)
 			return differs(why, len, "endpoint %zu's path (%s)",
 				       i + 1, x->path);
-		if (!same_list(&x->handlers, &y->handlers))
-			return differs(why, len, "endpoint %s's handlers",
-				       x->path);
 		if (x->signature_tolerance_s != y->signature_tolerance_s)
 			return differs(why, len,
 				       "endpoint %s's signature_tolerance_s",
@@ -104,42 +91,18 @@ static int same_endpoints(const struct config *a, const struct config *b,
 	return 0;
 }
 
-/* Every key of every handler: a reload never touches a running handler. */
-static int same_handlers(const struct config *a, const struct config *b,
-			 char *why, size_t len)
-{
-	if (a->nhandlers != b->nhandlers)
-		return differs(why, len, "the number of handlers");
-	for (size_t i = 0; i < a->nhandlers; i++) {
-		const struct handler_conf *x = &a->handlers[i];
-		const struct handler_conf *y = &b->handlers[i];
-
-		if (strcmp(x->name, y->name) != 0)
-			return differs(why, len, "handler %zu's name (%s)",
-				       i + 1, x->name);
-		if (strcmp(x->module, y->module) != 0 ||
-		    !same_list(&x->events, &y->events) ||
-		    !json_equal(x->config, y->config) ||
-		    x->workers != y->workers ||
-		    x->retry_first_ms != y->retry_first_ms ||
-		    x->retry_max_ms != y->retry_max_ms)
-			return differs(why, len, "handler %s", x->name);
-	}
-	return 0;
-}
-
 int reload_compatible(const struct config *cur, const struct config *next,
 		      char *why, size_t len)
 {
 	if (same_settings(cur, next, why, len) != 0 ||
-	    same_endpoints(cur, next, why, len) != 0 ||
-	    same_handlers(cur, next, why, len) != 0)
+	    same_endpoints(cur, next, why, len) != 0)
 		return -1;
 	return 0;
 }
 
-/* Keeps a replaced configuration until the runtime closes. */
-static int retire(struct runtime *rt, struct config *old)
+/* Room to keep one more replaced configuration until the runtime
+ * closes, made before anything changes. */
+static int reserve_retired(struct runtime *rt)
 {
 	struct config **list = realloc(rt->retired_confs,
 				       (rt->nretired_confs + 1) *
@@ -147,9 +110,54 @@ static int retire(struct runtime *rt, struct config *old)
 
 	if (list == NULL)
 		return -1;
-	list[rt->nretired_confs++] = old;
 	rt->retired_confs = list;
 	return 0;
+}
+
+/* The handler set next runs: the running handlers it does not change,
+ * with their dispatchers, and new instances of the others, opened now
+ * (module loaded, init run). NULL with the reasons in errs when one
+ * cannot open; then nothing is left open. Main thread. */
+static struct handler_set *build_next(struct runtime *rt,
+				      const struct config *next,
+				      struct errlist *errs)
+{
+	const struct handler_set *cur = atomic_load(&rt->handlers);
+	struct handler_set *set = handler_set_new(next->nhandlers);
+	size_t i;
+
+	if (set == NULL) {
+		errlist_add(errs, next->file, 0, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < next->nhandlers; i++) {
+		const struct handler_conf *hc = &next->handlers[i];
+		int j = handler_set_find_name(cur, hc->name);
+
+		if (j >= 0 && handler_unchanged(cur->handlers[j], hc, next)) {
+			set->handlers[i] = cur->handlers[j];
+			set->dispatchers[i] = cur->dispatchers[j];
+			continue;
+		}
+		set->handlers[i] = calloc(1, sizeof(*set->handlers[i]));
+		if (set->handlers[i] == NULL) {
+			errlist_add(errs, next->file, 0, "out of memory");
+			break;
+		}
+		if (handler_open(set->handlers[i], hc, next, errs) != 0)
+			break;
+	}
+	if (i == next->nhandlers)
+		return set;
+	/* Undo: close the new instances opened so far, not the kept ones. */
+	for (size_t k = 0; k <= i && k < next->nhandlers; k++)
+		if (set->dispatchers[k] == NULL && set->handlers[k] != NULL) {
+			if (k < i)
+				handler_close(set->handlers[k]);
+			free(set->handlers[k]);
+		}
+	handler_set_free(set);
+	return NULL;
 }
 
 int runtime_reload(struct runtime *rt, const char *file, struct errlist *errs,
@@ -157,17 +165,28 @@ int runtime_reload(struct runtime *rt, const char *file, struct errlist *errs,
 {
 	struct config *next = config_load(file, errs);
 	struct config *cur = rt->conf;
+	struct handler_set *set;
 
 	why[0] = '\0';
 	if (next == NULL)
 		return -1;
 	if (reload_compatible(cur, next, why, len) != 0 ||
-	    retire(rt, cur) != 0) {
+	    reserve_retired(rt) != 0) {
 		if (why[0] == '\0')
 			snprintf(why, len, "out of memory");
 		config_free(next);
 		return -1;
 	}
+	set = build_next(rt, next, errs);
+	if (set == NULL) {
+		snprintf(why, len, "a handler of the new configuration "
+				   "cannot start");
+		config_free(next);
+		return -1;
+	}
+	/* Requests and the kept handlers may still point into cur. */
+	rt->retired_confs[rt->nretired_confs++] = cur;
 	atomic_store(&rt->conf, next);
+	runtime_swap_handlers(rt, set);
 	return 0;
 }

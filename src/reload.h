@@ -1,25 +1,33 @@
 /* reload.c: SIGHUP. The configuration file is read and checked again
- * while the daemon keeps serving; if it is valid and changes only what
- * can change in place, it replaces the running configuration at once
- * (one atomic pointer store: a request sees the old or the new one,
- * never a mix of both within one check), else the daemon keeps the old
- * one and the log says why.
+ * while the daemon keeps serving. If it is valid, changes only what can
+ * change in place and every handler it adds or changes opens (module
+ * loaded, init run), it becomes the running configuration; else the
+ * daemon keeps the old one whole and the log says why.
  *
- * What a reload changes: each endpoint's tokens, signing secrets and
- * allow_from; trusted_proxies; metrics.allow_from;
- * limits.ready_max_handler_lag_s. Rotating a token or secret is: add the
- * new one, reload, move the sender over, remove the old one, reload; no
- * request fails.
+ * What a reload changes:
+ *  - each endpoint's tokens, signing secrets and allow_from;
+ *    trusted_proxies; metrics.allow_from; limits.ready_max_handler_lag_s:
+ *    swapped in with one atomic pointer store (a request sees the old or
+ *    the new configuration, never a mix). Rotating a token is: add the new
+ *    one, reload, move the sender over, remove the old one, reload; no
+ *    request fails.
+ *  - the handlers: added, removed, or changed (any key, or which
+ *    endpoints feed them). A handler whose keys and feeding endpoints are
+ *    the same keeps running untouched, with its state and backlog. A
+ *    changed one is opened aside as a new instance and replaces the old
+ *    at the point the old one's progress was saved (handler_swap.h); a
+ *    removed one stops after the event in hand. A reload does what a
+ *    restart with the same file would do, without the gap: an added
+ *    handler starts from its saved progress if it ran here before, else
+ *    from the oldest event still in the spool.
  *
  * What needs a restart (a reload that changes it is refused, naming the
- * key): listen, every other limit, spool, dedup, log, the list of
- * endpoints (paths, order, handler subsets, signature_tolerance_s) and
- * the handlers (any key). So handlers keep running untouched through a
- * reload, with their state and backlog.
+ * key): listen, every other limit, spool, dedup, log, and the list of
+ * endpoints (paths, order, signature_tolerance_s).
  *
  * A configuration replaced by a reload is kept (not freed) until the
- * daemon exits: requests and handler threads may still hold pointers
- * into it, and reloads are rare. */
+ * daemon exits: requests and handlers may still point into it, and
+ * reloads are rare. */
 #ifndef RTW_RELOAD_H
 #define RTW_RELOAD_H
 
@@ -35,9 +43,10 @@ struct runtime;
 int reload_compatible(const struct config *cur, const struct config *next,
 		      char *why, size_t len);
 
-/* Reads file and, if it is valid and compatible, makes it the running
- * configuration. 0, or -1 with the configuration errors in errs or the
- * reason in why (the running configuration is unchanged). Main thread. */
+/* Reads file and, if it is valid, compatible and its new handlers open,
+ * makes it the running configuration with its handlers. 0, or -1 with the
+ * configuration or handler errors in errs and the reason in why (the
+ * running configuration and handlers are unchanged). Main thread. */
 int runtime_reload(struct runtime *rt, const char *file, struct errlist *errs,
 		   char *why, size_t len);
 

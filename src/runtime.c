@@ -1,4 +1,5 @@
 /* Runtime: handlers, routing, spool, dedup and dispatchers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,59 +10,56 @@
 #include "runtime.h"
 #include "spool_reader.h"
 
-static uint64_t endpoint_mask(const struct config *conf,
-			      const struct endpoint_conf *ep)
+/* Opens conf's handlers into set; on failure closes those opened. */
+static int open_handlers(struct handler_set *set, const struct config *conf,
+			 struct errlist *errs)
 {
-	uint64_t mask = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		struct handler *h = calloc(1, sizeof(*h));
 
-	for (size_t i = 0; i < conf->nhandlers; i++)
-		mask |= UINT64_C(1) << i;
-	if (ep->handlers.count == 0)
-		return mask;
-	mask = 0;
-	for (size_t i = 0; i < ep->handlers.count; i++) {
-		int idx = config_handler_index(conf, ep->handlers.items[i]);
-
-		if (idx >= 0)
-			mask |= UINT64_C(1) << idx;
+		if (h == NULL ||
+		    handler_open(h, &conf->handlers[i], conf, errs) != 0) {
+			if (h == NULL)
+				errlist_add(errs, conf->file, 0, "out of memory");
+			free(h);
+			for (size_t j = 0; j < i; j++) {
+				handler_close(set->handlers[j]);
+				free(set->handlers[j]);
+				set->handlers[j] = NULL;
+			}
+			return -1;
+		}
+		set->handlers[i] = h;
 	}
-	return mask;
+	return 0;
 }
 
 struct runtime *runtime_open(struct config *conf, struct errlist *errs)
 {
 	struct runtime *rt = calloc(1, sizeof(*rt));
-	size_t n = conf->nhandlers;
+	struct handler_set *set;
 
 	if (rt == NULL) {
 		config_free(conf);
 		return NULL;
 	}
 	rt->conf = conf;
-	rt->handlers = calloc(n ? n : 1, sizeof(*rt->handlers));
-	rt->dispatchers = calloc(n ? n : 1, sizeof(*rt->dispatchers));
-	rt->endpoint_targets = calloc(conf->nendpoints ? conf->nendpoints : 1,
-				      sizeof(*rt->endpoint_targets));
-	rt->metrics = metrics_new(conf->nendpoints, n);
+	pthread_rwlock_init(&rt->handlers_lock, NULL);
+	set = handler_set_new(conf->nhandlers);
+	rt->metrics = metrics_new(conf->nendpoints);
 	rt->active_bots = active_bots_new();
-	if (rt->handlers == NULL || rt->endpoint_targets == NULL ||
-	    rt->dispatchers == NULL || rt->metrics == NULL ||
-	    rt->active_bots == NULL) {
+	if (set == NULL || rt->metrics == NULL || rt->active_bots == NULL) {
 		errlist_add(errs, conf->file, 0, "out of memory");
+		handler_set_free(set);
 		runtime_close(rt);
 		return NULL;
 	}
-	for (size_t i = 0; i < conf->nendpoints; i++)
-		rt->endpoint_targets[i] =
-			endpoint_mask(conf, &conf->endpoints[i]);
-	for (size_t i = 0; i < n; i++) {
-		if (handler_open(&rt->handlers[i], &conf->handlers[i], conf, i,
-				 errs) != 0) {
-			runtime_close(rt);
-			return NULL;
-		}
-		rt->nhandlers++;
+	if (open_handlers(set, conf, errs) != 0) {
+		handler_set_free(set);
+		runtime_close(rt);
+		return NULL;
 	}
+	rt->handlers = set;
 	return rt;
 }
 
@@ -112,9 +110,10 @@ int runtime_start(struct runtime *rt)
 		 c->spool_dir,
 		 (unsigned long long)spool_committed(rt->spool) + 1,
 		 dedup_count(rt->dedup));
-	for (size_t i = 0; i < rt->nhandlers; i++) {
-		rt->dispatchers[i] = dispatch_start(rt, &rt->handlers[i]);
-		if (rt->dispatchers[i] == NULL) {
+	for (size_t i = 0; i < rt->handlers->n; i++) {
+		rt->handlers->dispatchers[i] =
+			dispatch_start(rt, rt->handlers->handlers[i]);
+		if (rt->handlers->dispatchers[i] == NULL) {
 			runtime_stop(rt, 0);
 			return -1;
 		}
@@ -125,18 +124,19 @@ int runtime_start(struct runtime *rt)
 
 int runtime_stop(struct runtime *rt, int timeout_s)
 {
+	struct handler_set *set = rt->handlers;
 	int64_t deadline = now_ms() + timeout_s * 1000L;
 	int rc = 0;
 
-	for (size_t i = 0; i < rt->nhandlers; i++)
-		if (rt->dispatchers[i] != NULL &&
-		    dispatch_stop(rt->dispatchers[i], deadline) != 0)
+	for (size_t i = 0; i < set->n; i++)
+		if (set->dispatchers[i] != NULL &&
+		    dispatch_stop(set->dispatchers[i], deadline) != 0)
 			rc = -1;
 	if (rc != 0)
 		return -1; /* a worker still runs: leave its memory alone */
-	for (size_t i = 0; i < rt->nhandlers; i++) {
-		dispatch_free(rt->dispatchers[i]);
-		rt->dispatchers[i] = NULL;
+	for (size_t i = 0; i < set->n; i++) {
+		dispatch_free(set->dispatchers[i]);
+		set->dispatchers[i] = NULL;
 	}
 	spool_close(rt->spool);
 	rt->spool = NULL;
@@ -145,16 +145,20 @@ int runtime_stop(struct runtime *rt, int timeout_s)
 
 void runtime_close(struct runtime *rt)
 {
+	struct handler_set *set;
+
 	if (rt == NULL)
 		return;
-	for (size_t i = 0; i < rt->nhandlers; i++)
-		handler_close(&rt->handlers[i]);
+	set = rt->handlers;
+	for (size_t i = 0; set != NULL && i < set->n; i++) {
+		handler_close(set->handlers[i]);
+		free(set->handlers[i]);
+	}
+	handler_set_free(set);
+	pthread_rwlock_destroy(&rt->handlers_lock);
 	dedup_free(rt->dedup);
 	metrics_free(rt->metrics);
 	active_bots_free(rt->active_bots);
-	free(rt->dispatchers);
-	free(rt->handlers);
-	free(rt->endpoint_targets);
 	config_free(rt->conf);
 	for (size_t i = 0; i < rt->nretired_confs; i++)
 		config_free(rt->retired_confs[i]);
@@ -162,17 +166,15 @@ void runtime_close(struct runtime *rt)
 	free(rt);
 }
 
-int runtime_wants(const struct runtime *rt, const struct handler *h,
-		  const struct stored_event *se)
+const struct handler_set *runtime_handlers_acquire(struct runtime *rt)
 {
-	/* An endpoint removed from the configuration since the event was
-	 * stored feeds every handler that subscribes to the type. */
-	uint64_t mask = se->endpoint < rt->conf->nendpoints
-				? rt->endpoint_targets[se->endpoint]
-				: UINT64_MAX;
+	pthread_rwlock_rdlock(&rt->handlers_lock);
+	return atomic_load(&rt->handlers);
+}
 
-	return (mask >> h->index & 1) &&
-	       handler_subscribes(h, se->ev.view.type_name);
+void runtime_handlers_release(struct runtime *rt)
+{
+	pthread_rwlock_unlock(&rt->handlers_lock);
 }
 
 void runtime_bind_event(const struct runtime *rt, struct stored_event *se,
@@ -193,48 +195,52 @@ void runtime_bind_event(const struct runtime *rt, struct stored_event *se,
 			: se->path;
 }
 
-void runtime_progress_saved(struct runtime *rt)
+/* The lowest saved progress of the set, or UINT64_MAX with no handler;
+ * 0 while a dispatcher is missing (starting). */
+static uint64_t lowest_saved(const struct handler_set *set)
 {
 	uint64_t low = UINT64_MAX;
 
-	if (rt->spool == NULL)
-		return;
-	for (size_t i = 0; i < rt->nhandlers; i++) {
+	for (size_t i = 0; i < set->n; i++) {
 		uint64_t l;
 
-		/* While dispatchers start, the missing ones count as 0. */
-		if (rt->dispatchers[i] == NULL)
-			return;
-		l = dispatch_saved_low(rt->dispatchers[i]);
+		if (set->dispatchers[i] == NULL)
+			return 0;
+		l = dispatch_saved_low(set->dispatchers[i]);
 		if (l < low)
 			low = l;
 	}
+	return low;
+}
+
+void runtime_progress_saved(struct runtime *rt)
+{
+	uint64_t low;
+
+	if (rt->spool == NULL)
+		return;
+	low = lowest_saved(runtime_handlers_acquire(rt));
 	/* With no handler, nothing waits for the events. */
 	spool_set_done(rt->spool,
 		       low == UINT64_MAX ? spool_committed(rt->spool) : low);
+	runtime_handlers_release(rt);
 }
 
 uint64_t runtime_backlog(struct runtime *rt)
 {
-	uint64_t committed, backlog = 0;
+	uint64_t committed, low;
 
-	if (rt->spool == NULL || rt->dispatchers == NULL)
+	if (rt->spool == NULL)
 		return 0;
 	committed = spool_committed(rt->spool);
-	for (size_t i = 0; i < rt->nhandlers; i++) {
-		uint64_t low = rt->dispatchers[i] != NULL
-				       ? dispatch_saved_low(rt->dispatchers[i])
-				       : committed;
-
-		if (committed > low && committed - low > backlog)
-			backlog = committed - low;
-	}
-	return backlog;
+	low = lowest_saved(runtime_handlers_acquire(rt));
+	runtime_handlers_release(rt);
+	return committed > low ? committed - low : 0;
 }
 
-int64_t runtime_oldest_unhandled_ms(struct runtime *rt, size_t handler)
+int64_t runtime_oldest_unhandled_ms(struct runtime *rt, struct dispatcher *d)
 {
-	uint64_t low = dispatch_saved_low(rt->dispatchers[handler]);
+	uint64_t low = dispatch_saved_low(d);
 	struct spool_reader *rd;
 	struct spool_record r;
 	int64_t age = 0, now = now_ms();
@@ -247,4 +253,25 @@ int64_t runtime_oldest_unhandled_ms(struct runtime *rt, size_t handler)
 		age = now - r.received_ms;
 	spool_reader_free(rd);
 	return age;
+}
+
+int runtime_lagging_handler(struct runtime *rt, int64_t max_ms, char *why,
+			    size_t len)
+{
+	const struct handler_set *set = runtime_handlers_acquire(rt);
+	int lagging = 0;
+
+	for (size_t i = 0; !lagging && i < set->n; i++) {
+		int64_t age = runtime_oldest_unhandled_ms(rt,
+							  set->dispatchers[i]);
+
+		if (age <= max_ms)
+			continue;
+		snprintf(why, len, "handler %s is %lld s behind (limit %lld s)",
+			 set->handlers[i]->conf->name, (long long)(age / 1000),
+			 (long long)(max_ms / 1000));
+		lagging = 1;
+	}
+	runtime_handlers_release(rt);
+	return lagging;
 }

@@ -1,11 +1,13 @@
 /* runtime.c: everything a configuration brings to life: handler
- * instances, which endpoint feeds which handler, and, once started, the
- * spool, the dedup memory and one dispatcher per handler. runtime_open builds the handlers whole or not at all, so that
- * -t (and a future reload) can build one aside and throw it away without
- * touching the spool. */
+ * instances and, once started, the spool, the dedup memory and one
+ * dispatcher per handler. runtime_open builds the handlers whole or not at
+ * all, so that -t can build them and throw them away without touching the
+ * spool; a reload builds the handlers it changes aside and puts them in
+ * place (handler_swap.h). */
 #ifndef RTW_RUNTIME_H
 #define RTW_RUNTIME_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include "dedup.h"
 #include "dispatch.h"
 #include "handler.h"
+#include "handler_set.h"
 #include "active_bots.h"
 #include "metrics.h"
 #include "spool.h"
@@ -34,18 +37,21 @@ struct runtime_stats {
 };
 
 struct runtime {
-	/* Replaced whole by a reload (reload.h); read it once per use. The
-	 * handlers' own entries (handlers[i].conf) stay those of the first
-	 * configuration, which a reload may not change. */
+	/* Replaced whole by a reload (reload.h); read it once per use. A
+	 * handler's own entry (handler->conf) is that of the configuration
+	 * it was opened with. */
 	struct config *_Atomic conf;
 	struct config **retired_confs; /* replaced ones, freed at close */
 	size_t nretired_confs;
-	struct handler *handlers;
-	size_t nhandlers;
-	uint64_t *endpoint_targets; /* per endpoint: the handlers it feeds */
+	/* The running handlers, replaced whole by a reload. The request path
+	 * reads it under the spool's lock (see ingest.c); everyone else who
+	 * walks its dispatchers holds handlers_lock for reading
+	 * (runtime_handlers_acquire), so that a reload can free the
+	 * dispatchers it replaced once it has taken the lock for writing. */
+	struct handler_set *_Atomic handlers;
+	pthread_rwlock_t handlers_lock;
 	struct spool *spool;        /* NULL until runtime_start */
 	struct dedup *dedup;
-	struct dispatcher **dispatchers;
 	struct runtime_stats stats;
 	struct metrics *metrics;    /* for GET /metrics */
 	struct active_bots *active_bots;
@@ -65,10 +71,12 @@ int runtime_stop(struct runtime *rt, int timeout_s);
 /* Runs every handler's fini and frees everything. */
 void runtime_close(struct runtime *rt);
 
-/* Does handler h want se (its endpoint feeds h, h subscribes to its
- * type)? */
-int runtime_wants(const struct runtime *rt, const struct handler *h,
-		  const struct stored_event *se);
+/* The running handlers, for reading their dispatchers off the request
+ * path; the set stays valid until runtime_handlers_release. Never call
+ * it under the spool's lock. */
+const struct handler_set *runtime_handlers_acquire(struct runtime *rt);
+void runtime_handlers_release(struct runtime *rt);
+
 /* Fills the delivery fields of se's view: seq, arrival time, endpoint. */
 void runtime_bind_event(const struct runtime *rt, struct stored_event *se,
 			uint64_t seq, int64_t received_ms);
@@ -78,8 +86,13 @@ void runtime_progress_saved(struct runtime *rt);
 /* Events stored and not yet done by the slowest handler (as of its last
  * saved progress). 0 before runtime_start. */
 uint64_t runtime_backlog(struct runtime *rt);
-/* How long ago the oldest event the handler has not done (as of its last
- * saved progress) arrived, in ms; 0 when it has none. Reads the spool. */
-int64_t runtime_oldest_unhandled_ms(struct runtime *rt, size_t handler);
+/* How long ago the oldest event the dispatcher's handler has not done
+ * (as of its last saved progress) arrived, in ms; 0 when it has none.
+ * Reads the spool. */
+int64_t runtime_oldest_unhandled_ms(struct runtime *rt, struct dispatcher *d);
+/* Is a handler's oldest unhandled event older than max_ms? 1 with
+ * "handler X is N s behind (limit M s)" in why, else 0. */
+int runtime_lagging_handler(struct runtime *rt, int64_t max_ms, char *why,
+			    size_t len);
 
 #endif

@@ -647,9 +647,16 @@ void spool_wake(struct spool *s)
 
 void spool_set_done(struct spool *s, uint64_t seq)
 {
+	/* Not only upwards: a handler added by a reload starts below the
+	 * others, and the segments it still has to read must stay. */
 	pthread_mutex_lock(&s->lock);
-	if (seq > s->done)
-		s->done = seq;
+	s->done = seq;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void spool_barrier(struct spool *s)
+{
+	pthread_mutex_lock(&s->lock);
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -75,6 +75,9 @@ void spool_wake(struct spool *s);
 
 /* Every handler is done with all seqs <= seq: their segments may go. */
 void spool_set_done(struct spool *s, uint64_t seq);
+/* Returns once every spool_written_fn running now has returned: after
+ * it, the callbacks see whatever the caller published before. */
+void spool_barrier(struct spool *s);
 
 /* 0 while appends succeed; the errno of the last failed append or flush
  * otherwise (cleared by the next success). */

@@ -18,6 +18,13 @@
  *  - No global mutable state: two instances of one module (two handler blocks
  *    with the same module) must coexist, so keep everything in the state that
  *    init returns.
+ *  - A reload that changes a handler's configuration runs init for its new
+ *    instance while the old instance of the same handler (same name, same
+ *    state_dir) may still be handling events; the old one's fini follows
+ *    once it has stopped, and only then does the new one get events. So
+ *    init must not take anything the old instance holds exclusively (an
+ *    exclusive lock on a file in state_dir, say) and must not assume its
+ *    files are idle.
  *  - Never call exit(), never install signal handlers, never fork without
  *    exec. Report problems through the return value and struct rtw_error.
  *  - Everything the host passes in is borrowed: valid for the duration of the

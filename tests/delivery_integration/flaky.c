@@ -23,6 +23,8 @@
  * the output write under the instance's mutex. The host promises never to
  * run handle for one bot on two workers at once; flaky checks it and, when
  * broken, writes "! concurrent <bot> <seq>" to out (tests look for "!").
+ * init logs "flaky: init, writing to <out>" and fini "flaky: fini" (the
+ * reload tests count them).
  * fini logs "flaky: at most N event(s) handled at once", which shows
  * whether several workers really ran. No globals: two instances coexist. */
 #include <errno.h>
@@ -119,6 +121,7 @@ static void flaky_fini(void *state)
 		f->host->log(f->host, RTW_LOG_NOTICE,
 			     "flaky: at most %d event(s) handled at once",
 			     f->max_inflight);
+	f->host->log(f->host, RTW_LOG_INFO, "flaky: fini");
 	if (f->fd >= 0)
 		close(f->fd);
 	pthread_mutex_destroy(&f->lock);
@@ -185,6 +188,7 @@ static int flaky_init(const struct rtw_host *host, const json_t *config,
 		rtw_error_set(err, "cannot open %s: %s", out, strerror(errno));
 		goto fail;
 	}
+	host->log(host, RTW_LOG_INFO, "flaky: init, writing to %s", out);
 	free(out);
 	*state = f;
 	return 0;

@@ -169,15 +169,16 @@ static void a_change_only_a_restart_applies_is_refused(void **state)
 	free(log);
 	assert_int_equal(post_with(d, OLD_TOKEN, 0), 200);
 	assert_int_equal(post_with(d, NEW_TOKEN, 1), 401);
-	/* The same for a handler. */
+	/* The same for an endpoint's path. */
 	snprintf(body, sizeof(body),
-		 "endpoints = ( { path = \"/recall/events\";\n"
+		 "endpoints = ( { path = \"/recall/other\";\n"
 		 "                tokens = [\"" OLD_TOKEN "\"]; } );\n"
 		 "handlers = ( { name = \"archive\"; module = \"jsonl\";\n"
-		 "  config = { path = \"@DIR@/other.jsonl\"; }; } );\n");
+		 "  config = { path = \"@DIR@/events.jsonl\"; }; } );\n");
 	reload_with(d, body, "reload failed", 2);
 	log = daemon_log(d);
-	assert_non_null(strstr(log, "handler archive changed"));
+	assert_non_null(strstr(log, "endpoint 1's path (/recall/events) "
+				    "changed"));
 	free(log);
 	assert_int_equal(post_with(d, OLD_TOKEN, 2), 200);
 }

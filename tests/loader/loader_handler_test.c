@@ -22,7 +22,7 @@
 /* Opens the handler or fails the test with the collected errors. */
 static void open_ok(struct handler *h, struct handler_setup *s)
 {
-	if (handler_open(h, &s->conf, &s->config, 0, &s->errs) != 0)
+	if (handler_open(h, &s->conf, &s->config, &s->errs) != 0)
 		fail_msg("handler_open failed: %s",
 			 s->errs.count ? s->errs.lines[0] : "(no error)");
 	assert_int_equal(s->errs.count, 0);
@@ -100,7 +100,7 @@ static void host_log_prefixes_lines_with_the_handler_name(void **state)
 	char *log_path = scratch_path(s->spool, "stderr.log");
 	int saved = scratch_redirect(2, log_path, O_WRONLY | O_CREAT);
 	struct handler h;
-	int rc = handler_open(&h, &s->conf, &s->config, 0, &s->errs);
+	int rc = handler_open(&h, &s->conf, &s->config, &s->errs);
 	char *log;
 
 	scratch_restore(2, saved);
@@ -142,7 +142,7 @@ init_failure_is_one_error_with_file_line_module_and_reason(void **state)
 	char expected[2048];
 	struct handler h;
 
-	assert_int_equal(handler_open(&h, &s->conf, &s->config, 0, &s->errs),
+	assert_int_equal(handler_open(&h, &s->conf, &s->config, &s->errs),
 			 -1);
 	snprintf(expected, sizeof(expected),
 		 "%s:%d: handler 'archive' (module %s): init failed: needs a "
@@ -161,7 +161,7 @@ static void init_failure_leaves_nothing_loaded(void **state)
 	    handler_setup_new("archive", "init_fails", "{}");
 	struct handler h;
 
-	assert_int_equal(handler_open(&h, &s->conf, &s->config, 0, &s->errs),
+	assert_int_equal(handler_open(&h, &s->conf, &s->config, &s->errs),
 			 -1);
 	assert_false(h.initialized);
 	assert_null(h.module.dl);
@@ -177,7 +177,7 @@ static void init_failure_without_reason_says_so(void **state)
 	    handler_setup_new("archive", "init_fails", "{}");
 	struct handler h;
 
-	assert_int_equal(handler_open(&h, &s->conf, &s->config, 0, &s->errs),
+	assert_int_equal(handler_open(&h, &s->conf, &s->config, &s->errs),
 			 -1);
 	assert_int_equal(s->errs.count, 1);
 	assert_contains(s->errs.lines[0], "init failed: no reason given");
@@ -191,7 +191,7 @@ static void load_failure_names_config_line_handler_and_file(void **state)
 	char prefix[256];
 	struct handler h;
 
-	assert_int_equal(handler_open(&h, &s->conf, &s->config, 0, &s->errs),
+	assert_int_equal(handler_open(&h, &s->conf, &s->config, &s->errs),
 			 -1);
 	snprintf(prefix, sizeof(prefix),
 		 "%s:%d: handler 'archive': ", SETUP_CONF_FILE,
@@ -212,7 +212,7 @@ static void uncreatable_state_dir_fails_and_unloads(void **state)
 	scratch_write(file, "x");
 	free(s->config.spool_dir);
 	s->config.spool_dir = file; /* handlers/ cannot be made under a file */
-	assert_int_equal(handler_open(&h, &s->conf, &s->config, 0, &s->errs),
+	assert_int_equal(handler_open(&h, &s->conf, &s->config, &s->errs),
 			 -1);
 	assert_int_equal(s->errs.count, 1);
 	assert_contains(s->errs.lines[0], "cannot create");

@@ -16,7 +16,7 @@ static int open_with_workers(struct handler_setup *s, struct handler *h,
 			     int64_t workers)
 {
 	s->conf.workers = workers;
-	return handler_open(h, &s->conf, &s->config, 0, &s->errs);
+	return handler_open(h, &s->conf, &s->config, &s->errs);
 }
 
 static void

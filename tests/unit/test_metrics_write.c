@@ -13,7 +13,8 @@
 
 #include "metrics.h"
 
-static char *render(const struct metrics *m, const char *const *handlers)
+static char *render(const struct metrics *m,
+		    const struct metrics_handler_entry *handlers, size_t n)
 {
 	static const char *const endpoints[] = {"/recall/events"};
 	char *text = NULL;
@@ -21,7 +22,7 @@ static char *render(const struct metrics *m, const char *const *handlers)
 	FILE *f = open_memstream(&text, &len);
 
 	assert_non_null(f);
-	metrics_write(m, endpoints, handlers, f);
+	metrics_write(m, endpoints, handlers, n, f);
 	assert_int_equal(fclose(f), 0);
 	return text;
 }
@@ -34,21 +35,25 @@ static void expect_line(const char *text, const char *line)
 
 static void handler_counters_by_result(void **state)
 {
-	static const char *const handlers[] = {"sink", "we\"ird\\name"};
-	struct metrics *m = metrics_new(1, 2);
+	struct metrics *m = metrics_new(1);
+	struct handler_metrics *sink = metrics_handler_new();
+	struct handler_metrics *weird = metrics_handler_new();
+	struct metrics_handler_entry handlers[] = {
+		{"sink", sink}, {"we\"ird\\name", weird}};
 	char *text;
 
 	(void)state;
 	assert_non_null(m);
-	metrics_count_handled(m, 0, RTW_OK, 10);
-	metrics_count_handled(m, 0, RTW_PENDING, 10);
-	metrics_count_handled(m, 0, RTW_RETRY, 10);
-	metrics_count_handled(m, 1, RTW_FAIL, 10);
-	metrics_count_flush(m, 0, 1);
-	metrics_count_flush(m, 0, 1);
-	metrics_count_flush(m, 0, 0);
-	metrics_count_flush(m, 7, 1); /* no such handler: ignored */
-	text = render(m, handlers);
+	assert_non_null(sink);
+	assert_non_null(weird);
+	metrics_count_handled(sink, RTW_OK, 10);
+	metrics_count_handled(sink, RTW_PENDING, 10);
+	metrics_count_handled(sink, RTW_RETRY, 10);
+	metrics_count_handled(weird, RTW_FAIL, 10);
+	metrics_count_flush(sink, 1);
+	metrics_count_flush(sink, 1);
+	metrics_count_flush(sink, 0);
+	text = render(m, handlers, 2);
 	expect_line(text, "# TYPE rtwebhookd_handler_results_total counter\n");
 	expect_line(text, "rtwebhookd_handler_results_total{handler=\"sink\","
 			  "result=\"ok\"} 2\n");
@@ -64,6 +69,8 @@ static void handler_counters_by_result(void **state)
 	expect_line(text, "rtwebhookd_handler_flushes_total{handler="
 			  "\"we\\\"ird\\\\name\",result=\"ok\"} 0\n");
 	free(text);
+	metrics_handler_free(sink);
+	metrics_handler_free(weird);
 	metrics_free(m);
 }
 

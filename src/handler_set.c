@@ -1,0 +1,76 @@
+/* The handlers of one configuration. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handler_set.h"
+
+struct handler_set *handler_set_new(size_t n)
+{
+	struct handler_set *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->n = n;
+	s->handlers = calloc(n ? n : 1, sizeof(*s->handlers));
+	s->dispatchers = calloc(n ? n : 1, sizeof(*s->dispatchers));
+	if (s->handlers == NULL || s->dispatchers == NULL) {
+		handler_set_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void handler_set_free(struct handler_set *s)
+{
+	if (s == NULL)
+		return;
+	free(s->handlers);
+	free(s->dispatchers);
+	free(s);
+}
+
+int handler_set_find(const struct handler_set *s, const struct handler *h)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->handlers[i] == h)
+			return (int)i;
+	return -1;
+}
+
+int handler_set_find_name(const struct handler_set *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->handlers[i] != NULL &&
+		    strcmp(s->handlers[i]->conf->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int handler_set_append(struct handler_set *s, struct handler *h,
+		       struct dispatcher *d)
+{
+	struct handler **hs = realloc(s->handlers, (s->n + 1) * sizeof(*hs));
+	struct dispatcher **ds;
+
+	if (hs == NULL)
+		return -1;
+	s->handlers = hs;
+	ds = realloc(s->dispatchers, (s->n + 1) * sizeof(*ds));
+	if (ds == NULL)
+		return -1;
+	s->dispatchers = ds;
+	hs[s->n] = h;
+	ds[s->n++] = d;
+	return 0;
+}
+
+void handler_set_remove(struct handler_set *s, size_t i)
+{
+	size_t rest = s->n - i - 1;
+
+	memmove(&s->handlers[i], &s->handlers[i + 1],
+		rest * sizeof(*s->handlers));
+	memmove(&s->dispatchers[i], &s->dispatchers[i + 1],
+		rest * sizeof(*s->dispatchers));
+	s->n--;
+}

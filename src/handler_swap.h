@@ -1,0 +1,33 @@
+/* handler_swap.c: the moment a reload changes the running handlers.
+ *
+ * The reload (reload.c) has built the next handler set: the handlers it
+ * keeps, shared with the running set together with their dispatchers, and
+ * new instances, opened aside, without dispatchers. The swap then:
+ *  1. stops the dispatchers of the running handlers the next set drops or
+ *     replaces; each worker finishes the event in hand and a batching
+ *     handler flushes, so their progress on disk is exact;
+ *  2. gives each new instance that replaces a handler of the same name its
+ *     counters, and starts its dispatcher, which goes on from that
+ *     progress: events stored meanwhile wait in the spool, none is lost;
+ *  3. makes the next set the running one, waits until no thread can still
+ *     be using the old one (the request path under the spool's lock, the
+ *     scrapes and progress saves under the runtime's handlers_lock) and
+ *     frees it;
+ *  4. closes the handlers it dropped or replaced (their fini runs).
+ *
+ * A replaced handler still inside its module at the shutdown deadline
+ * cannot be closed: it stays in its slot, stopped (its events wait in the
+ * spool; /readyz reports the lag), and its new instance is closed. A new
+ * dispatcher that cannot start (no memory, no threads) is replaced by
+ * the old instance again when there was one. Both are logged. */
+#ifndef RTW_HANDLER_SWAP_H
+#define RTW_HANDLER_SWAP_H
+
+#include "handler_set.h"
+
+struct runtime;
+
+/* Makes next the running set, as above. Main thread; takes next over. */
+void runtime_swap_handlers(struct runtime *rt, struct handler_set *next);
+
+#endif
