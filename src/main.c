@@ -141,7 +141,10 @@ static void wait_for_stop(struct runtime *rt, const char *file,
 			continue;
 		}
 		if (sig == SIGHUP) {
+			/* A reload may wait for a handler to stop (up to
+			 * limits.shutdown_timeout_s): tell the watchdog. */
 			reload(rt, file);
+			report_status(rt, &last_accepted, &last_ms);
 			continue;
 		}
 		log_info("received %s, stopping", strsignal(sig));

@@ -12,6 +12,8 @@
  *  - /metrics counts of the replaced handler carry over to its new
  *    instance;
  *  - a configuration with a handler that cannot open changes nothing;
+ *  - a change of which endpoints feed a handler replaces that handler
+ *    only;
  *  - a replaced handler stuck in its module past shutdown_timeout_s keeps
  *    its place, and its events wait in the spool for the next start.
  *
@@ -267,6 +269,41 @@ static void a_handler_that_cannot_open_changes_nothing(void **state)
 	assert_int_equal(log_count(d, "handler a: replaced"), 0);
 }
 
+/* Which endpoints feed a handler is part of what it is: a reload that
+ * stops feeding a replaces it (and a gets nothing more), b is kept. */
+static void an_endpoint_routing_change_replaces_only_that_handler(
+	void **state)
+{
+	struct daemon *d = *state;
+	char body[2048], path[512];
+	size_t len;
+
+	assert_int_equal(
+		dint_configure_full(d, "", "handlers = [\"b\"];",
+				    "handlers = ( " FLAKY("a", "a1.txt",
+							  "batch = true;")
+				    ", " FLAKY("b", "b.txt", "") " );\n"),
+		0);
+	assert_int_equal(daemon_signal(d, SIGHUP), 0);
+	assert_int_equal(harness_wait_count(d->err_log,
+					    "configuration reloaded", 1, 15000),
+			 1);
+	assert_int_equal(log_count(d, "handler a: replaced"), 1);
+	assert_int_equal(log_count(d, "handler b: replaced"), 0);
+	assert_int_equal(log_count(d, "handler b: flaky: init"), 1);
+	len = dint_event(BOT, 0, body, sizeof(body));
+	assert_int_equal(dint_post(d->port, body, len, NULL, NULL, 0), 200);
+	assert_int_equal(harness_wait_lines(daemon_path(d, "b.txt", path,
+							sizeof(path)),
+					    1, 10000),
+			 1);
+	dint_sleep_ms(300);
+	assert_int_equal(harness_wait_lines(daemon_path(d, "a1.txt", path,
+							sizeof(path)),
+					    1, 10),
+			 0);
+}
+
 static int setup_stuck(void **state)
 {
 	return dint_setup(state,
@@ -326,6 +363,9 @@ int main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_handler_that_cannot_open_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		an_endpoint_routing_change_replaces_only_that_handler, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_stuck_handler_keeps_its_place_until_restart, setup_stuck,
 		teardown),
