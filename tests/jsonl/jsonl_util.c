@@ -32,6 +32,12 @@ mock_log(const struct rtw_host *host, enum rtw_log_level level, const char *fmt,
 int jsonl_open(struct jsonl_instance *ji, const char *config_json,
 	       struct rtw_error *err)
 {
+	return jsonl_open_minor(ji, config_json, 0, err);
+}
+
+int jsonl_open_minor(struct jsonl_instance *ji, const char *config_json,
+		     unsigned abi_minor, struct rtw_error *err)
+{
 	json_t *config = json_loads(config_json, 0, NULL);
 	char why[1024] = "";
 	int rc;
@@ -46,6 +52,7 @@ int jsonl_open(struct jsonl_instance *ji, const char *config_json,
 	    .name = "archive",
 	    .state_dir = "/nonexistent-state-dir", /* jsonl needs none */
 	    .log = mock_log,
+	    .abi_minor = abi_minor,
 	};
 	rc = ji->module.desc->init(&ji->mock.host, config, &ji->state, err);
 	ji->initialized = rc == 0;
@@ -71,6 +78,24 @@ void jsonl_close(struct jsonl_instance *ji)
 		ji->module.desc->fini(ji->state);
 	ji->initialized = 0;
 	module_close(&ji->module);
+}
+
+void jsonl_open_batching(struct jsonl_instance *ji, const char *path)
+{
+	json_t *config = json_pack("{s:s}", "path", path);
+	char *text = json_dumps(config, 0);
+	struct rtw_error err = {{0}};
+
+	if (jsonl_open_minor(ji, text, RTW_HANDLER_ABI_MINOR, &err) != 0)
+		fail_msg("jsonl init on %s failed: %s", path, err.message);
+	free(text);
+	json_decref(config);
+}
+
+enum rtw_result jsonl_flush(struct jsonl_instance *ji, struct rtw_error *err)
+{
+	assert_non_null(ji->module.desc->flush);
+	return ji->module.desc->flush(ji->state, err);
 }
 
 enum rtw_result jsonl_handle(struct jsonl_instance *ji,

@@ -30,8 +30,16 @@ struct jsonl_instance {
  * config given as JSON text. Returns init's result; err gets its reason. */
 int jsonl_open(struct jsonl_instance *ji, const char *config_json,
 	       struct rtw_error *err);
+/* The same with a host of ABI minor version abi_minor (jsonl_open: 0, a
+ * host before 1.2 that takes no RTW_PENDING). */
+int jsonl_open_minor(struct jsonl_instance *ji, const char *config_json,
+		     unsigned abi_minor, struct rtw_error *err);
 /* Opens on {"path": path} and fails the test unless init succeeds. */
 void jsonl_open_path(struct jsonl_instance *ji, const char *path);
+/* The same with a host that takes RTW_PENDING (ABI 1.2): jsonl batches. */
+void jsonl_open_batching(struct jsonl_instance *ji, const char *path);
+/* Calls the module's flush (failing the test when it has none). */
+enum rtw_result jsonl_flush(struct jsonl_instance *ji, struct rtw_error *err);
 void jsonl_close(struct jsonl_instance *ji);
 enum rtw_result jsonl_handle(struct jsonl_instance *ji,
 			     const struct rtw_event *ev, struct rtw_error *err);

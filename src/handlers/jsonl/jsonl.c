@@ -8,6 +8,13 @@
  *
  * Config: path = "/var/lib/rtwebhookd/events.jsonl" | "-" (stdout).
  *
+ * Batching (ABI 1.2): with a host that takes RTW_PENDING, handle appends
+ * the line to a buffer and answers PENDING; flush writes the whole buffer
+ * with one write(2), so a busy sink makes one system call per batch
+ * instead of one per event. A failed flush cuts what it wrote and keeps
+ * the buffer for the next try. With an older host every line is written
+ * by its own handle.
+ *
  * Exactly once across crashes: after a crash the daemon offers again the
  * events that finished after its last progress save (at most ~50 ms of
  * events). On start the module cuts a torn last line and remembers the
@@ -35,8 +42,9 @@ struct jsonl {
 	int fd;
 	int owns_fd;
 	off_t end;  /* file size after the last whole line */
-	char *line; /* reused line buffer */
-	size_t cap;
+	char *line; /* lines not written yet (reused) */
+	size_t len, cap;
+	int batching; /* the host takes RTW_PENDING and calls flush */
 	uint64_t *written; /* sorted seqs found at the end of the file */
 	size_t nwritten;
 };
@@ -195,6 +203,7 @@ static int jsonl_init(const struct rtw_host *host, const json_t *config,
 	}
 	j->host = host;
 	j->fd = -1;
+	j->batching = RTW_HOST_TAKES_PENDING(host);
 	if (open_output(j, err) != 0) {
 		jsonl_fini(j);
 		return -1;
@@ -203,12 +212,13 @@ static int jsonl_init(const struct rtw_host *host, const json_t *config,
 	return 0;
 }
 
-/* Builds the output line for ev in j->line; returns its length or -1. */
-static ssize_t format_line(struct jsonl *j, const struct rtw_event *ev)
+/* Appends the output line for ev to j->line; returns 0 or -1. */
+static int append_line(struct jsonl *j, const struct rtw_event *ev)
 {
 	char meta[128];
 	const char *body = ev->body;
 	size_t skip = 0, need;
+	char *line;
 	int mlen;
 
 	while (skip < ev->body_len && body[skip] != '{')
@@ -218,19 +228,23 @@ static ssize_t format_line(struct jsonl *j, const struct rtw_event *ev)
 			",\"received_at_ms\":%" PRId64 "},",
 			ev->seq, ev->received_at_ms);
 	need = (size_t)mlen + (ev->body_len - skip - 1) + 1;
-	if (need > j->cap) {
-		char *grown = realloc(j->line, need);
+	if (j->len + need > j->cap) {
+		size_t cap = j->cap * 2 > j->len + need ? j->cap * 2
+							 : j->len + need;
+		char *grown = realloc(j->line, cap);
 
 		if (grown == NULL)
 			return -1;
 		j->line = grown;
-		j->cap = need;
+		j->cap = cap;
 	}
-	memcpy(j->line, meta, (size_t)mlen);
+	line = j->line + j->len;
+	memcpy(line, meta, (size_t)mlen);
 	for (size_t i = skip + 1, o = (size_t)mlen; i < ev->body_len; i++, o++)
-		j->line[o] = body[i] == '\n' || body[i] == '\r' ? ' ' : body[i];
-	j->line[need - 1] = '\n';
-	return (ssize_t)need;
+		line[o] = body[i] == '\n' || body[i] == '\r' ? ' ' : body[i];
+	line[need - 1] = '\n';
+	j->len += need;
+	return 0;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -248,32 +262,50 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static enum rtw_result jsonl_handle(void *state, const struct rtw_event *ev,
-				    struct rtw_error *err)
+/* Writes the lines in j->line. On failure cuts what reached the file, so
+ * a retry starts clean, and keeps the lines when keep is set (a batch the
+ * host flushes again) or drops them (an event the host offers again). */
+static enum rtw_result write_lines(struct jsonl *j, int keep,
+				   struct rtw_error *err)
 {
-	struct jsonl *j = state;
-	ssize_t len;
+	size_t len = j->len;
 
-	if (already_written(j, ev->seq))
+	if (len == 0)
 		return RTW_OK;
-	len = format_line(j, ev);
-	if (len < 0) {
-		rtw_error_set(err, "out of memory");
-		return RTW_RETRY;
-	}
-	if (write_all(j->fd, j->line, (size_t)len) != 0) {
+	if (write_all(j->fd, j->line, len) != 0) {
 		rtw_error_set(err, "write to %s: %s", j->path,
 			      strerror(errno));
-		/* Cut a partly written line, so the retry starts clean. */
 		if (j->end >= 0 && ftruncate(j->fd, j->end) != 0)
 			j->host->log(j->host, RTW_LOG_ERR,
 				     "cannot cut a partial line from %s: %s",
 				     j->path, strerror(errno));
+		if (!keep)
+			j->len = 0;
 		return RTW_RETRY;
 	}
 	if (j->end >= 0)
-		j->end += len;
+		j->end += (off_t)len;
+	j->len = 0;
 	return RTW_OK;
+}
+
+static enum rtw_result jsonl_handle(void *state, const struct rtw_event *ev,
+				    struct rtw_error *err)
+{
+	struct jsonl *j = state;
+
+	if (already_written(j, ev->seq))
+		return RTW_OK;
+	if (append_line(j, ev) != 0) {
+		rtw_error_set(err, "out of memory");
+		return RTW_RETRY;
+	}
+	return j->batching ? RTW_PENDING : write_lines(j, 0, err);
+}
+
+static enum rtw_result jsonl_flush(void *state, struct rtw_error *err)
+{
+	return write_lines(state, 1, err);
 }
 
 static void jsonl_fini(void *state)
@@ -301,6 +333,7 @@ const struct rtw_handler *rtw_handler_entry(void)
 		.init = jsonl_init,
 		.handle = jsonl_handle,
 		.fini = jsonl_fini,
+		.flush = jsonl_flush,
 	};
 	return &handler;
 }

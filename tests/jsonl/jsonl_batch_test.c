@@ -1,0 +1,134 @@
+/* jsonl with a host that takes RTW_PENDING (ABI 1.2): handle only queues
+ * the line and answers PENDING, so nothing reaches the file before the
+ * flush; flush writes every queued line, in order. A failed flush cuts
+ * what it wrote and keeps the batch, so the next flush writes each line
+ * exactly once. An event already in the file (offered again after a
+ * crash) is still acknowledged without a second line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture_file.h"
+#include "jsonl_util.h"
+#include "scratch.h"
+
+#define FIXTURE(name) FIXTURE_EVENTS_DIR "/" name
+
+/* Hands over seqs first..last of a fixture, expecting answer to each. */
+static void hand_over(struct jsonl_instance *ji, uint64_t first, uint64_t last,
+		      enum rtw_result answer)
+{
+	for (uint64_t seq = first; seq <= last; seq++) {
+		struct rtw_error err = {{0}};
+
+		assert_int_equal(jsonl_handle_fixture(ji, FIXTURE("leave.json"),
+						      seq, &err),
+				 answer);
+	}
+}
+
+static void expect_lines(const char *out, uint64_t first, size_t count)
+{
+	struct lines l;
+
+	lines_read(&l, out);
+	assert_int_equal(l.count, count);
+	for (size_t i = 0; i < l.count; i++)
+		assert_int_equal(line_seq(l.line[i]), first + i);
+	lines_free(&l);
+}
+
+static void lines_reach_the_file_only_at_the_flush(void **state)
+{
+	char *dir = scratch_dir();
+	char *out = scratch_path(dir, "events.jsonl");
+	struct rtw_error err = {{0}};
+	struct jsonl_instance ji;
+	char *text;
+
+	(void)state;
+	jsonl_open_batching(&ji, out);
+	hand_over(&ji, 1, 3, RTW_PENDING);
+	text = scratch_read(out, NULL);
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
+	expect_lines(out, 1, 3);
+	/* An empty batch is a no-op. */
+	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
+	hand_over(&ji, 4, 5, RTW_PENDING);
+	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
+	expect_lines(out, 1, 5);
+	jsonl_close(&ji);
+	free(out);
+	scratch_remove(dir);
+}
+
+static void a_failed_flush_keeps_the_batch_and_leaves_whole_lines(
+	void **state)
+{
+	char *dir = scratch_dir();
+	char *out = scratch_path(dir, "events.jsonl");
+	struct rtw_error err = {{0}};
+	struct jsonl_instance ji;
+
+	(void)state;
+	jsonl_open_batching(&ji, out);
+	hand_over(&ji, 1, 1, RTW_PENDING);
+	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
+	hand_over(&ji, 2, 4, RTW_PENDING);
+	/* Room for part of the batch only: the flush fails part-way. */
+	fsize_limit_growth(out, 300);
+	assert_int_equal(jsonl_flush(&ji, &err), RTW_RETRY);
+	assert_non_null(strstr(err.message, out));
+	fsize_unlimit();
+	expect_lines(out, 1, 1);
+	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
+	expect_lines(out, 1, 4);
+	jsonl_close(&ji);
+	free(out);
+	scratch_remove(dir);
+}
+
+static void an_event_already_written_is_not_queued_again(void **state)
+{
+	char *dir = scratch_dir();
+	char *out = scratch_path(dir, "events.jsonl");
+	struct rtw_error err = {{0}};
+	struct jsonl_instance ji;
+
+	(void)state;
+	jsonl_open_batching(&ji, out);
+	hand_over(&ji, 1, 2, RTW_PENDING);
+	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
+	jsonl_close(&ji);
+	/* After a crash before the host saved its progress. */
+	jsonl_open_batching(&ji, out);
+	hand_over(&ji, 2, 2, RTW_OK);
+	hand_over(&ji, 3, 3, RTW_PENDING);
+	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
+	expect_lines(out, 1, 3);
+	jsonl_close(&ji);
+	free(out);
+	scratch_remove(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(lines_reach_the_file_only_at_the_flush),
+	    cmocka_unit_test_teardown(
+		a_failed_flush_keeps_the_batch_and_leaves_whole_lines,
+		fsize_teardown),
+	    cmocka_unit_test(an_event_already_written_is_not_queued_again),
+	};
+
+	fsize_save();
+	return cmocka_run_group_tests_name("jsonl_batch", tests, NULL, NULL);
+}
