@@ -1,6 +1,7 @@
 /* Secrets: digests, constant-time comparison, key decoding, secret files. */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,24 @@ void secret_wipe(void *p, size_t len)
 		OPENSSL_cleanse(p, len);
 }
 
+static EVP_MD *sha256;
+
+static void fetch_sha256(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* Every request's token is digested: OpenSSL 3's SHA256() looks the
+ * algorithm up on each call (about 300 ns here), a digest fetched once
+ * takes a third of that. The fetched digest lives until exit. */
 void secret_digest(const char *text, size_t len, struct token_digest *out)
 {
-	SHA256((const unsigned char *)text, len, out->bytes);
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fetch_sha256);
+	if (sha256 == NULL ||
+	    EVP_Digest(text, len, out->bytes, NULL, sha256, NULL) != 1)
+		SHA256((const unsigned char *)text, len, out->bytes);
 }
 
 int secret_token_matches(const struct token_digest *tokens, size_t ntokens,
