@@ -688,7 +688,7 @@ static struct config *config_defaults(const char *file)
 	c->listen_port = 8080;
 	c->max_body_bytes = 1024 * 1024;
 	c->max_connections = 1024;
-	c->max_header_bytes = 16 * 1024;
+	c->max_header_bytes = 8 * 1024;
 	c->timeout_s = 10;
 	c->request_timeout_s = 30;
 	c->auth_failures_per_minute = 60;
