@@ -44,15 +44,41 @@ static void expect_lines(const char *out, uint64_t first, size_t count)
 	lines_free(&l);
 }
 
+/* Each test writes events.jsonl in a scratch directory of its own. */
+struct output {
+	char *dir;
+	char *path;
+};
+
+static int output_setup(void **state)
+{
+	struct output *o = calloc(1, sizeof(*o));
+
+	assert_non_null(o);
+	o->dir = scratch_dir();
+	o->path = scratch_path(o->dir, "events.jsonl");
+	*state = o;
+	return 0;
+}
+
+static int output_teardown(void **state)
+{
+	struct output *o = *state;
+
+	fsize_unlimit();
+	free(o->path);
+	scratch_remove(o->dir);
+	free(o);
+	return 0;
+}
+
 static void lines_reach_the_file_only_at_the_flush(void **state)
 {
-	char *dir = scratch_dir();
-	char *out = scratch_path(dir, "events.jsonl");
+	const char *out = ((struct output *)*state)->path;
 	struct rtw_error err = {{0}};
 	struct jsonl_instance ji;
 	char *text;
 
-	(void)state;
 	jsonl_open_batching(&ji, out);
 	hand_over(&ji, 1, 3, RTW_PENDING);
 	text = scratch_read(out, NULL);
@@ -66,19 +92,15 @@ static void lines_reach_the_file_only_at_the_flush(void **state)
 	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
 	expect_lines(out, 1, 5);
 	jsonl_close(&ji);
-	free(out);
-	scratch_remove(dir);
 }
 
 static void a_failed_flush_keeps_the_batch_and_leaves_whole_lines(
 	void **state)
 {
-	char *dir = scratch_dir();
-	char *out = scratch_path(dir, "events.jsonl");
+	const char *out = ((struct output *)*state)->path;
 	struct rtw_error err = {{0}};
 	struct jsonl_instance ji;
 
-	(void)state;
 	jsonl_open_batching(&ji, out);
 	hand_over(&ji, 1, 1, RTW_PENDING);
 	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
@@ -92,18 +114,14 @@ static void a_failed_flush_keeps_the_batch_and_leaves_whole_lines(
 	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
 	expect_lines(out, 1, 4);
 	jsonl_close(&ji);
-	free(out);
-	scratch_remove(dir);
 }
 
 static void an_event_already_written_is_not_queued_again(void **state)
 {
-	char *dir = scratch_dir();
-	char *out = scratch_path(dir, "events.jsonl");
+	const char *out = ((struct output *)*state)->path;
 	struct rtw_error err = {{0}};
 	struct jsonl_instance ji;
 
-	(void)state;
 	jsonl_open_batching(&ji, out);
 	hand_over(&ji, 1, 2, RTW_PENDING);
 	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
@@ -115,19 +133,17 @@ static void an_event_already_written_is_not_queued_again(void **state)
 	assert_int_equal(jsonl_flush(&ji, &err), RTW_OK);
 	expect_lines(out, 1, 3);
 	jsonl_close(&ji);
-	free(out);
-	scratch_remove(dir);
 }
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, output_setup, output_teardown)
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(lines_reach_the_file_only_at_the_flush),
-	    cmocka_unit_test_teardown(
-		a_failed_flush_keeps_the_batch_and_leaves_whole_lines,
-		fsize_teardown),
-	    cmocka_unit_test(an_event_already_written_is_not_queued_again),
+	    T(lines_reach_the_file_only_at_the_flush),
+	    T(a_failed_flush_keeps_the_batch_and_leaves_whole_lines),
+	    T(an_event_already_written_is_not_queued_again),
 	};
+#undef T
 
 	fsize_save();
 	return cmocka_run_group_tests_name("jsonl_batch", tests, NULL, NULL);
