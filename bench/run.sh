@@ -193,9 +193,10 @@ half_rate_rtw_send() {
 }
 
 # RSS with IDLE_CONNS open keep-alive connections, one request on each:
-# the daemon, the parse ceiling, and the parse ceiling with the daemon's
-# connection pool size (src/http.c: connection_pool_bytes, 80 KiB with the
-# default max_header_bytes) to show what that choice costs.
+# the daemon, the parse ceiling, and the parse ceiling with an 80 KiB
+# connection pool (the daemon's before commit 286080b; now
+# src/http.c: connection_pool_bytes gives max_header_bytes + 8 KiB, 16 KiB
+# by default) to show what the pool size costs.
 idle() {
 	local label kind res
 	for label in rtw parse parse-pool80k; do
