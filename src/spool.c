@@ -432,29 +432,62 @@ static void commit_round(struct spool *s)
 	pthread_mutex_lock(&s->lock);
 }
 
-/* Removes finished segments older than the retention time. Lock held. */
+static int removable(const struct spool *s, const struct segment *seg,
+		     int64_t cutoff)
+{
+	return seg->last <= s->done && seg->last <= s->committed &&
+	       seg->newest_ms < cutoff;
+}
+
+/* Puts segments whose file could not be removed back at the front of the
+ * list (they are older than all the others), for the next pass. */
+static void put_back(struct spool *s, const struct segment *segs, size_t n)
+{
+	struct segment *grown =
+		realloc(s->segs, (s->nsegs + n) * sizeof(*grown));
+
+	if (grown == NULL)
+		return; /* forgotten until the next start finds them */
+	memmove(grown + n, grown, s->nsegs * sizeof(*grown));
+	memcpy(grown, segs, n * sizeof(*grown));
+	s->segs = grown;
+	s->nsegs += n;
+}
+
+/* Removes the oldest segments every handler has finished, once they are
+ * older than the retention time. Lock held on entry and exit, released
+ * while the files are unlinked: freeing a large file's blocks can take
+ * milliseconds, and every append waits for this lock. The segment being
+ * written is never removed. */
 static void remove_finished(struct spool *s)
 {
 	int64_t cutoff = now_ms() - s->opt.retain_ms;
-	size_t kept = 0;
+	size_t n = 0, failed = 0;
+	struct segment *gone;
 
-	for (size_t i = 0; i < s->nsegs; i++) {
-		struct segment *seg = &s->segs[i];
+	while (n + 1 < s->nsegs && removable(s, &s->segs[n], cutoff))
+		n++;
+	if (n == 0 || (gone = malloc(n * sizeof(*gone))) == NULL)
+		return;
+	memcpy(gone, s->segs, n * sizeof(*gone));
+	memmove(s->segs, s->segs + n, (s->nsegs - n) * sizeof(*s->segs));
+	s->nsegs -= n;
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++) {
 		char path[PATH_MAX];
 
-		if (i + 1 < s->nsegs && seg->last <= s->done &&
-		    seg->last <= s->committed && seg->newest_ms < cutoff) {
-			spool_segment_path(s->dir, seg->first, path,
-					   sizeof(path));
-			if (unlink(path) == 0 || errno == ENOENT) {
-				log_debug("spool: removed %s", path);
-				continue;
-			}
-			log_warn("spool: cannot remove %s", path);
+		spool_segment_path(s->dir, gone[i].first, path, sizeof(path));
+		if (unlink(path) == 0 || errno == ENOENT) {
+			log_debug("spool: removed %s", path);
+			continue;
 		}
-		s->segs[kept++] = *seg;
+		log_warn("spool: cannot remove %s", path);
+		gone[failed++] = gone[i];
 	}
-	s->nsegs = kept;
+	pthread_mutex_lock(&s->lock);
+	if (failed > 0)
+		put_back(s, gone, failed);
+	free(gone);
 }
 
 static void *committer_main(void *arg)
