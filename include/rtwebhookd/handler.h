@@ -20,11 +20,13 @@
  *    init returns.
  *  - A reload that changes a handler's configuration runs init for its new
  *    instance while the old instance of the same handler (same name, same
- *    state_dir) may still be handling events; the old one's fini follows
- *    once it has stopped, and only then does the new one get events. So
+ *    state_dir) may still be handling events. The new instance gets its
+ *    first handle only after the old one has stopped (its last handle and
+ *    flush have returned); the old one's fini may run a little later. So
  *    init must not take anything the old instance holds exclusively (an
- *    exclusive lock on a file in state_dir, say) and must not assume its
- *    files are idle.
+ *    exclusive lock on a file in state_dir, say), and whatever reads back
+ *    the state of shared files (where a file ends, what it already holds)
+ *    belongs in the first handle, not in init (see the jsonl module).
  *  - Never call exit(), never install signal handlers, never fork without
  *    exec. Report problems through the return value and struct rtw_error.
  *  - Everything the host passes in is borrowed: valid for the duration of the

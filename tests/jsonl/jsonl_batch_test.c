@@ -3,7 +3,9 @@
  * flush; flush writes every queued line, in order. A failed flush cuts
  * what it wrote and keeps the batch, so the next flush writes each line
  * exactly once. An event already in the file (offered again after a
- * crash) is still acknowledged without a second line. */
+ * crash) is still acknowledged without a second line. An instance opened
+ * while another writes the same file (a reload) reads the file's end at
+ * its first event, not at init. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -135,6 +137,37 @@ static void an_event_already_written_is_not_queued_again(void **state)
 	jsonl_close(&ji);
 }
 
+/* A reload: the new instance is opened while the old one still writes
+ * the same file, and gets its first event once the old one has closed.
+ * Nothing the old one wrote is cut or repeated, also when a later flush
+ * of the new one fails part-way. */
+static void an_instance_opened_while_another_writes_keeps_its_lines(
+	void **state)
+{
+	const char *out = ((struct output *)*state)->path;
+	struct rtw_error err = {{0}};
+	struct jsonl_instance old, new;
+
+	jsonl_open_batching(&old, out);
+	hand_over(&old, 1, 2, RTW_PENDING);
+	assert_int_equal(jsonl_flush(&old, &err), RTW_OK);
+	jsonl_open_batching(&new, out);
+	hand_over(&old, 3, 4, RTW_PENDING);
+	assert_int_equal(jsonl_flush(&old, &err), RTW_OK);
+	jsonl_close(&old);
+	hand_over(&new, 4, 4, RTW_OK); /* offered again: already there */
+	hand_over(&new, 5, 5, RTW_PENDING);
+	assert_int_equal(jsonl_flush(&new, &err), RTW_OK);
+	hand_over(&new, 6, 6, RTW_PENDING);
+	fsize_limit_growth(out, 40);
+	assert_int_equal(jsonl_flush(&new, &err), RTW_RETRY);
+	fsize_unlimit();
+	expect_lines(out, 1, 5);
+	assert_int_equal(jsonl_flush(&new, &err), RTW_OK);
+	expect_lines(out, 1, 6);
+	jsonl_close(&new);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, output_setup, output_teardown)
@@ -142,6 +175,7 @@ int main(void)
 	    T(lines_reach_the_file_only_at_the_flush),
 	    T(a_failed_flush_keeps_the_batch_and_leaves_whole_lines),
 	    T(an_event_already_written_is_not_queued_again),
+	    T(an_instance_opened_while_another_writes_keeps_its_lines),
 	};
 #undef T
 

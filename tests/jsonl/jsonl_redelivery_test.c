@@ -106,7 +106,7 @@ event_missing_from_the_file_is_written_after_a_later_one(void **state)
 static void torn_last_line_is_cut_on_start_and_logged(void **state)
 {
 	struct output *o = *state;
-	static const uint64_t first[] = {1}, second[] = {2};
+	static const uint64_t first[] = {1};
 	static const uint64_t want[] = {1, 2};
 	struct jsonl_instance ji;
 	char *whole, *torn = NULL, *after;
@@ -117,12 +117,24 @@ static void torn_last_line_is_cut_on_start_and_logged(void **state)
 	    asprintf(&torn, "%s{\"_rtwebhookd\":{\"seq\":2,\"rec", whole) > 0);
 	scratch_write(o->path, torn); /* a crash in the middle of seq 2 */
 	jsonl_open_path(&ji, o->path);
+	/* init leaves the file alone (on a reload, the instance it replaces
+	 * may still be writing it); the first event finds the torn line. */
+	assert_int_equal(ji.mock.nlogs, 0);
+	after = scratch_read(o->path, NULL);
+	assert_string_equal(after, torn);
+	free(after);
+	{
+		struct test_event te;
+
+		test_event_from_fixture(&te, FIXTURE("speech_on.json"), 2);
+		jsonl_handle_ok(&ji, &te);
+		test_event_clear(&te);
+	}
 	assert_int_equal(ji.mock.nlogs, 1);
 	assert_contains(ji.mock.last_log, "torn");
 	jsonl_close(&ji);
 	after = scratch_read(o->path, NULL);
-	assert_string_equal(after, whole);
-	run_once(o->path, second, ARRAY_LEN(second));
+	assert_true(strncmp(after, whole, strlen(whole)) == 0);
 	expect_seqs(o->path, want, ARRAY_LEN(want));
 	free(after);
 	free(torn);

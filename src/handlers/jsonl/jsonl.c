@@ -12,14 +12,18 @@
  * the line to a buffer and answers PENDING; flush writes the whole buffer
  * with one write(2), so a busy sink makes one system call per batch
  * instead of one per event. A failed flush cuts what it wrote and keeps
- * the buffer for the next try. With an older host every line is written
- * by its own handle.
+ * the buffer for the next try; where it cannot cut (a pipe), it keeps
+ * only what did not get out. With an older host every line is written by
+ * its own handle.
  *
  * Exactly once across crashes: after a crash the daemon offers again the
  * events that finished after its last progress save (at most ~50 ms of
  * events). On start the module cuts a torn last line and remembers the
  * sequence numbers in the file's last TAIL_BYTES; an event offered again
- * with one of them is acknowledged without being written twice. */
+ * with one of them is acknowledged without being written twice. "On start"
+ * is the first handle or flush, not init: a reload opens the new instance
+ * while the old one may still append to the same file, and hands it
+ * events only once the old one has stopped. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -45,6 +49,7 @@ struct jsonl {
 	char *line; /* lines not written yet (reused) */
 	size_t len, cap;
 	int batching; /* the host takes RTW_PENDING and calls flush */
+	int recovered; /* the file's end was read back (recover) */
 	uint64_t *written; /* sorted seqs found at the end of the file */
 	size_t nwritten;
 };
@@ -68,18 +73,14 @@ static int check_keys(const json_t *config, struct rtw_error *err)
 
 static int read_back(struct jsonl *j, struct rtw_error *err);
 
+/* Opens the output (init: a path that cannot be opened is a
+ * configuration error). Its end is read at the first write (recover). */
 static int open_output(struct jsonl *j, struct rtw_error *err)
 {
 	struct stat st;
 
 	if (strcmp(j->path, "-") == 0) {
-		/* Standard output may be a file that held output before:
-		 * a partial line is cut back to the size found here, never
-		 * further; a pipe or terminal is never cut. */
 		j->fd = STDOUT_FILENO;
-		j->end = fstat(j->fd, &st) == 0 && S_ISREG(st.st_mode)
-				 ? st.st_size
-				 : -1;
 		return 0;
 	}
 	j->fd = open(j->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -89,8 +90,30 @@ static int open_output(struct jsonl *j, struct rtw_error *err)
 		return -1;
 	}
 	j->owns_fd = 1;
-	j->end = S_ISREG(st.st_mode) ? st.st_size : -1;
-	return j->end >= 0 ? read_back(j, err) : 0;
+	return 0;
+}
+
+/* The size of a regular file output, or -1 (a pipe or terminal, which is
+ * never cut). */
+static off_t output_size(const struct jsonl *j)
+{
+	struct stat st;
+
+	return fstat(j->fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size
+							      : -1;
+}
+
+/* Before the first write: where whole lines end and, for a file of its
+ * own, what the end of the file already holds. Standard output may be a
+ * file that held output before: a partial line is cut back to the size
+ * found here, never further. */
+static int recover(struct jsonl *j, struct rtw_error *err)
+{
+	j->end = output_size(j);
+	if (j->owns_fd && j->end >= 0 && read_back(j, err) != 0)
+		return -1;
+	j->recovered = 1;
+	return 0;
 }
 
 static int compare_seq(const void *a, const void *b)
@@ -247,46 +270,70 @@ static int append_line(struct jsonl *j, const struct rtw_event *ev)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* Writes buf whole; *done says how much got out (also on failure). */
+static int write_all(int fd, const char *buf, size_t len, size_t *done)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
+	*done = 0;
+	while (*done < len) {
+		ssize_t n = write(fd, buf + *done, len - *done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		buf += n;
-		len -= (size_t)n;
+		*done += (size_t)n;
 	}
+	return 0;
+}
+
+/* After a failed write: cuts the output back to its last whole line.
+ * Returns 1 when it did (nothing of the write remains), 0 when it cannot
+ * (a pipe, or ftruncate failed: then the end is measured again, so a
+ * later cut never reaches into lines written since). */
+static int cut_back(struct jsonl *j)
+{
+	int saved = errno;
+
+	if (j->end < 0)
+		return 0;
+	if (ftruncate(j->fd, j->end) == 0) {
+		errno = saved;
+		return 1;
+	}
+	j->host->log(j->host, RTW_LOG_ERR,
+		     "cannot cut a partial line from %s: %s", j->path,
+		     strerror(errno));
+	j->end = output_size(j);
+	errno = saved;
 	return 0;
 }
 
 /* Writes the lines in j->line. On failure cuts what reached the file, so
  * a retry starts clean, and keeps the lines when keep is set (a batch the
- * host flushes again) or drops them (an event the host offers again). */
+ * host flushes again) or drops them (an event the host offers again).
+ * Where it cannot cut, the batch keeps only what did not get out: the
+ * next flush completes a torn line instead of repeating whole ones. */
 static enum rtw_result write_lines(struct jsonl *j, int keep,
 				   struct rtw_error *err)
 {
-	size_t len = j->len;
+	size_t len = j->len, done;
 
 	if (len == 0)
 		return RTW_OK;
-	if (write_all(j->fd, j->line, len) != 0) {
-		rtw_error_set(err, "write to %s: %s", j->path,
-			      strerror(errno));
-		if (j->end >= 0 && ftruncate(j->fd, j->end) != 0)
-			j->host->log(j->host, RTW_LOG_ERR,
-				     "cannot cut a partial line from %s: %s",
-				     j->path, strerror(errno));
-		if (!keep)
-			j->len = 0;
-		return RTW_RETRY;
+	if (write_all(j->fd, j->line, len, &done) == 0) {
+		if (j->end >= 0)
+			j->end += (off_t)len;
+		j->len = 0;
+		return RTW_OK;
 	}
-	if (j->end >= 0)
-		j->end += (off_t)len;
-	j->len = 0;
-	return RTW_OK;
+	rtw_error_set(err, "write to %s: %s", j->path, strerror(errno));
+	if (cut_back(j))
+		done = 0;
+	if (!keep)
+		done = len;
+	memmove(j->line, j->line + done, len - done);
+	j->len = len - done;
+	return RTW_RETRY;
 }
 
 static enum rtw_result jsonl_handle(void *state, const struct rtw_event *ev,
@@ -294,6 +341,8 @@ static enum rtw_result jsonl_handle(void *state, const struct rtw_event *ev,
 {
 	struct jsonl *j = state;
 
+	if (!j->recovered && recover(j, err) != 0)
+		return RTW_RETRY;
 	if (already_written(j, ev->seq))
 		return RTW_OK;
 	if (append_line(j, ev) != 0) {
@@ -305,6 +354,7 @@ static enum rtw_result jsonl_handle(void *state, const struct rtw_event *ev,
 
 static enum rtw_result jsonl_flush(void *state, struct rtw_error *err)
 {
+	/* Lines are only queued by handle, which recovered first. */
 	return write_lines(state, 1, err);
 }
 
