@@ -66,8 +66,7 @@ int handler_open(struct handler *h, const struct handler_conf *conf,
 
 	memset(h, 0, sizeof(*h));
 	h->conf = conf;
-	h->metrics = metrics_handler_new();
-	if (h->metrics == NULL || route(h, config) != 0) {
+	if (route(h, config) != 0) {
 		handler_close(h);
 		errlist_add(errs, conf->file, conf->line, "out of memory");
 		return -1;
@@ -130,8 +129,6 @@ void handler_close(struct handler *h)
 	module_close(&h->module);
 	free(h->state_dir);
 	h->state_dir = NULL;
-	metrics_handler_free(h->metrics);
-	h->metrics = NULL;
 	free(h->fed_by);
 	h->fed_by = NULL;
 }

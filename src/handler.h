@@ -23,8 +23,8 @@ struct handler {
 	 * opened with feeds it (the endpoint list only changes on restart). */
 	unsigned char *fed_by;
 	size_t nendpoints;
-	/* Its counters for /metrics; a reload that replaces the handler
-	 * hands them to the new instance of the same name. */
+	/* Its counters for /metrics, shared by every instance of the same
+	 * name (metrics_handler); set by the runtime after handler_open. */
 	struct handler_metrics *metrics;
 };
 

@@ -15,20 +15,6 @@ static int runs_dispatcher(const struct handler_set *s,
 	return 0;
 }
 
-static void swap_counters(struct handler *a, struct handler *b)
-{
-	struct handler_metrics *m = a->metrics;
-
-	a->metrics = b->metrics;
-	b->metrics = m;
-}
-
-static void close_handler(struct handler *h)
-{
-	handler_close(h);
-	free(h);
-}
-
 /* Step 1: stops the dispatchers of the running handlers next does not
  * keep. stopped[i]: slot i of cur has no thread left (kept ones: 0). */
 static void stop_dropped(struct runtime *rt, const struct handler_set *cur,
@@ -47,7 +33,7 @@ static void stop_dropped(struct runtime *rt, const struct handler_set *cur,
 static void keep_old(struct handler_set *next, size_t i,
 		     const struct handler_set *cur, size_t j)
 {
-	close_handler(next->handlers[i]);
+	runtime_free_handler(next->handlers[i]);
 	next->handlers[i] = cur->handlers[j];
 	next->dispatchers[i] = cur->dispatchers[j];
 }
@@ -71,8 +57,6 @@ static int start_instance(struct runtime *rt, struct handler_set *next,
 		keep_old(next, i, cur, (size_t)j);
 		return 0;
 	}
-	if (j >= 0)
-		swap_counters(h, cur->handlers[j]);
 	next->dispatchers[i] = dispatch_start(rt, h);
 	if (next->dispatchers[i] != NULL) {
 		log_info("handler %s: %s (module %s)", name,
@@ -80,7 +64,6 @@ static int start_instance(struct runtime *rt, struct handler_set *next,
 		return 0;
 	}
 	if (j >= 0) {
-		swap_counters(h, cur->handlers[j]);
 		keep_old(next, i, cur, (size_t)j);
 		next->dispatchers[i] = dispatch_start(rt, next->handlers[i]);
 		if (next->dispatchers[i] != NULL) {
@@ -90,7 +73,7 @@ static int start_instance(struct runtime *rt, struct handler_set *next,
 			return 0;
 		}
 	} else {
-		close_handler(h);
+		runtime_free_handler(h);
 	}
 	log_warnx("handler %s: cannot start; its events wait in the spool "
 		  "until the next reload or restart",
@@ -129,7 +112,7 @@ static void release_old(struct handler_set *cur, const struct handler_set *next,
 		if (handler_set_find_name(next, h->conf->name) < 0)
 			log_info("handler %s: stopped (no longer configured)",
 				 h->conf->name);
-		close_handler(h);
+		runtime_free_handler(h);
 	}
 	handler_set_free(cur);
 }
@@ -143,7 +126,7 @@ void runtime_swap_handlers(struct runtime *rt, struct handler_set *next)
 		log_warnx("reload: out of memory; handlers unchanged");
 		for (size_t i = 0; i < next->n; i++)
 			if (next->dispatchers[i] == NULL)
-				close_handler(next->handlers[i]);
+				runtime_free_handler(next->handlers[i]);
 		handler_set_free(next);
 		return;
 	}

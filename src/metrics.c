@@ -54,22 +54,37 @@ void metrics_free(struct metrics *m)
 {
 	if (m == NULL)
 		return;
+	for (size_t i = 0; i < m->nhandlers; i++) {
+		free(m->handlers[i].name);
+		free(m->handlers[i].counters);
+	}
+	free(m->handlers);
 	free(m->requests);
 	free(m);
 }
 
-struct handler_metrics *metrics_handler_new(void)
+struct handler_metrics *metrics_handler(struct metrics *m, const char *name)
 {
-	struct handler_metrics *h = calloc(1, sizeof(*h));
+	struct named_handler_metrics *grown, *e;
 
-	if (h != NULL)
-		h->duration.bounds = duration_bounds;
-	return h;
-}
-
-void metrics_handler_free(struct handler_metrics *h)
-{
-	free(h);
+	for (size_t i = 0; i < m->nhandlers; i++)
+		if (strcmp(m->handlers[i].name, name) == 0)
+			return m->handlers[i].counters;
+	grown = realloc(m->handlers, (m->nhandlers + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return NULL;
+	m->handlers = grown;
+	e = &grown[m->nhandlers];
+	e->name = strdup(name);
+	e->counters = calloc(1, sizeof(*e->counters));
+	if (e->name == NULL || e->counters == NULL) {
+		free(e->name);
+		free(e->counters);
+		return NULL;
+	}
+	e->counters->duration.bounds = duration_bounds;
+	m->nhandlers++;
+	return e->counters;
 }
 
 static void add(atomic_uint_fast64_t *counter, uint64_t n)

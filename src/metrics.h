@@ -30,19 +30,30 @@ struct handler_metrics {
 	atomic_uint_fast64_t flushes[2]; /* batching handlers: ok, retry */
 };
 
+/* A handler's counters under its name. */
+struct named_handler_metrics {
+	char *name;
+	struct handler_metrics *counters;
+};
+
 struct metrics {
 	size_t nendpoints;
 	/* [endpoint][status]; the last row is "no endpoint" (404, /healthz). */
 	atomic_uint_fast64_t (*requests)[METRICS_NSTATUS + 1];
 	atomic_uint_fast64_t events[METRICS_NTYPES];
 	struct histogram lag; /* arrival minus the event's own timestamp */
+	struct named_handler_metrics *handlers; /* every name ever opened */
+	size_t nhandlers;
 };
 
 struct metrics *metrics_new(size_t nendpoints);
 void metrics_free(struct metrics *m);
-/* One handler's counters (each handler owns its own: see handler.h). */
-struct handler_metrics *metrics_handler_new(void);
-void metrics_handler_free(struct handler_metrics *h);
+/* The counters of the handler named name, made at the first call for
+ * that name and kept until metrics_free: a reload's new instance of a
+ * handler counts on where the old one left off, and both can be shown at
+ * once. Main thread (where handlers are opened). NULL when out of
+ * memory. */
+struct handler_metrics *metrics_handler(struct metrics *m, const char *name);
 
 /* endpoint is the configured index, or -1. */
 void metrics_count_request(struct metrics *m, int endpoint, int status);

@@ -139,23 +139,16 @@ static struct handler_set *build_next(struct runtime *rt,
 			set->dispatchers[i] = cur->dispatchers[j];
 			continue;
 		}
-		set->handlers[i] = calloc(1, sizeof(*set->handlers[i]));
-		if (set->handlers[i] == NULL) {
-			errlist_add(errs, next->file, 0, "out of memory");
-			break;
-		}
-		if (handler_open(set->handlers[i], hc, next, errs) != 0)
+		set->handlers[i] = runtime_new_handler(rt, hc, next, errs);
+		if (set->handlers[i] == NULL)
 			break;
 	}
 	if (i == next->nhandlers)
 		return set;
 	/* Undo: close the new instances opened so far, not the kept ones. */
-	for (size_t k = 0; k <= i && k < next->nhandlers; k++)
-		if (set->dispatchers[k] == NULL && set->handlers[k] != NULL) {
-			if (k < i)
-				handler_close(set->handlers[k]);
-			free(set->handlers[k]);
-		}
+	for (size_t k = 0; k < i; k++)
+		if (set->dispatchers[k] == NULL)
+			runtime_free_handler(set->handlers[k]);
 	handler_set_free(set);
 	return NULL;
 }

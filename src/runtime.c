@@ -10,26 +10,50 @@
 #include "runtime.h"
 #include "spool_reader.h"
 
+struct handler *runtime_new_handler(struct runtime *rt,
+				    const struct handler_conf *hc,
+				    const struct config *conf,
+				    struct errlist *errs)
+{
+	struct handler *h = calloc(1, sizeof(*h));
+
+	if (h == NULL) {
+		errlist_add(errs, conf->file, hc->line, "out of memory");
+		return NULL;
+	}
+	if (handler_open(h, hc, conf, errs) != 0) {
+		free(h);
+		return NULL;
+	}
+	h->metrics = metrics_handler(rt->metrics, hc->name);
+	if (h->metrics == NULL) {
+		errlist_add(errs, conf->file, hc->line, "out of memory");
+		runtime_free_handler(h);
+		return NULL;
+	}
+	return h;
+}
+
+void runtime_free_handler(struct handler *h)
+{
+	handler_close(h);
+	free(h);
+}
+
 /* Opens conf's handlers into set; on failure closes those opened. */
-static int open_handlers(struct handler_set *set, const struct config *conf,
-			 struct errlist *errs)
+static int open_handlers(struct runtime *rt, struct handler_set *set,
+			 const struct config *conf, struct errlist *errs)
 {
 	for (size_t i = 0; i < set->n; i++) {
-		struct handler *h = calloc(1, sizeof(*h));
-
-		if (h == NULL ||
-		    handler_open(h, &conf->handlers[i], conf, errs) != 0) {
-			if (h == NULL)
-				errlist_add(errs, conf->file, 0, "out of memory");
-			free(h);
+		set->handlers[i] =
+			runtime_new_handler(rt, &conf->handlers[i], conf, errs);
+		if (set->handlers[i] == NULL) {
 			for (size_t j = 0; j < i; j++) {
-				handler_close(set->handlers[j]);
-				free(set->handlers[j]);
+				runtime_free_handler(set->handlers[j]);
 				set->handlers[j] = NULL;
 			}
 			return -1;
 		}
-		set->handlers[i] = h;
 	}
 	return 0;
 }
@@ -54,7 +78,7 @@ struct runtime *runtime_open(struct config *conf, struct errlist *errs)
 		runtime_close(rt);
 		return NULL;
 	}
-	if (open_handlers(set, conf, errs) != 0) {
+	if (open_handlers(rt, set, conf, errs) != 0) {
 		handler_set_free(set);
 		runtime_close(rt);
 		return NULL;
@@ -150,10 +174,8 @@ void runtime_close(struct runtime *rt)
 	if (rt == NULL)
 		return;
 	set = rt->handlers;
-	for (size_t i = 0; set != NULL && i < set->n; i++) {
-		handler_close(set->handlers[i]);
-		free(set->handlers[i]);
-	}
+	for (size_t i = 0; set != NULL && i < set->n; i++)
+		runtime_free_handler(set->handlers[i]);
 	handler_set_free(set);
 	pthread_rwlock_destroy(&rt->handlers_lock);
 	dedup_free(rt->dedup);

@@ -71,6 +71,15 @@ int runtime_stop(struct runtime *rt, int timeout_s);
 /* Runs every handler's fini and frees everything. */
 void runtime_close(struct runtime *rt);
 
+/* A handler instance for hc of conf: handler_open, with the counters of
+ * its name. NULL with the reasons in errs. Main thread. */
+struct handler *runtime_new_handler(struct runtime *rt,
+				    const struct handler_conf *hc,
+				    const struct config *conf,
+				    struct errlist *errs);
+/* handler_close, and frees h. */
+void runtime_free_handler(struct handler *h);
+
 /* The running handlers, for reading their dispatchers off the request
  * path; the set stays valid until runtime_handlers_release. Never call
  * it under the spool's lock. */

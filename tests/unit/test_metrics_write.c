@@ -36,8 +36,8 @@ static void expect_line(const char *text, const char *line)
 static void handler_counters_by_result(void **state)
 {
 	struct metrics *m = metrics_new(1);
-	struct handler_metrics *sink = metrics_handler_new();
-	struct handler_metrics *weird = metrics_handler_new();
+	struct handler_metrics *sink = metrics_handler(m, "sink");
+	struct handler_metrics *weird = metrics_handler(m, "we\"ird\\name");
 	struct metrics_handler_entry handlers[] = {
 		{"sink", sink}, {"we\"ird\\name", weird}};
 	char *text;
@@ -68,9 +68,9 @@ static void handler_counters_by_result(void **state)
 			  "result=\"retry\"} 1\n");
 	expect_line(text, "rtwebhookd_handler_flushes_total{handler="
 			  "\"we\\\"ird\\\\name\",result=\"ok\"} 0\n");
+	/* Asking again for a name gives the same counters. */
+	assert_ptr_equal(metrics_handler(m, "sink"), sink);
 	free(text);
-	metrics_handler_free(sink);
-	metrics_handler_free(weird);
 	metrics_free(m);
 }
 
