@@ -19,6 +19,8 @@
 #include "spool_reader.h"
 
 #define SAVE_INTERVAL_MS 50
+/* A deadline that never comes (about 146 million years). */
+#define NO_DEADLINE_MS (INT64_MAX / 2)
 #define READ_BATCH 256
 #define LINGER_MS 1
 #define LINGER_POLLS 20
@@ -626,7 +628,10 @@ struct dispatcher *dispatch_start(struct runtime *rt, struct handler *h)
 	atomic_store(&d->deadletter_fd, deadletter_open(h->state_dir));
 	if (start_threads(d) != 0) {
 		log_warnx("handler %s: cannot start threads", h->conf->name);
-		dispatch_stop(d, now_ms());
+		/* The threads that did start may already be in the module:
+		 * wait for them however long it takes, or they would run on
+		 * freed memory. */
+		dispatch_stop(d, NO_DEADLINE_MS);
 		goto fail;
 	}
 	return d;
@@ -711,6 +716,16 @@ void dispatch_offer(struct dispatcher *d, uint64_t seq,
 	int wanted = handler_wants(d->h, se);
 
 	inbox_offer(d->inbox, seq, wanted ? stored_event_ref(se) : NULL);
+}
+
+int dispatch_stopped(struct dispatcher *d)
+{
+	int stopped;
+
+	pthread_mutex_lock(&d->lock);
+	stopped = d->stopping;
+	pthread_mutex_unlock(&d->lock);
+	return stopped;
 }
 
 uint64_t dispatch_saved_low(struct dispatcher *d)

@@ -38,6 +38,8 @@ struct stored_event;
 void dispatch_offer(struct dispatcher *d, uint64_t seq,
 		    struct stored_event *se);
 
+/* Has dispatch_stop been called (it takes no more events)? */
+int dispatch_stopped(struct dispatcher *d);
 /* The low watermark last saved to disk: every seq <= it is done. */
 uint64_t dispatch_saved_low(struct dispatcher *d);
 /* host->retry_after: the delay for the event the calling worker thread is

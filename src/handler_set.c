@@ -11,8 +11,9 @@ struct handler_set *handler_set_new(size_t n)
 	if (s == NULL)
 		return NULL;
 	s->n = n;
-	s->handlers = calloc(n ? n : 1, sizeof(*s->handlers));
-	s->dispatchers = calloc(n ? n : 1, sizeof(*s->dispatchers));
+	s->cap = n ? n : 1;
+	s->handlers = calloc(s->cap, sizeof(*s->handlers));
+	s->dispatchers = calloc(s->cap, sizeof(*s->dispatchers));
 	if (s->handlers == NULL || s->dispatchers == NULL) {
 		handler_set_free(s);
 		return NULL;
@@ -46,21 +47,33 @@ int handler_set_find_name(const struct handler_set *s, const char *name)
 	return -1;
 }
 
-int handler_set_append(struct handler_set *s, struct handler *h,
-		       struct dispatcher *d)
+int handler_set_reserve(struct handler_set *s, size_t extra)
 {
-	struct handler **hs = realloc(s->handlers, (s->n + 1) * sizeof(*hs));
+	size_t cap = s->n + extra;
+	struct handler **hs;
 	struct dispatcher **ds;
 
+	if (cap <= s->cap)
+		return 0;
+	hs = realloc(s->handlers, cap * sizeof(*hs));
 	if (hs == NULL)
 		return -1;
 	s->handlers = hs;
-	ds = realloc(s->dispatchers, (s->n + 1) * sizeof(*ds));
+	ds = realloc(s->dispatchers, cap * sizeof(*ds));
 	if (ds == NULL)
 		return -1;
 	s->dispatchers = ds;
-	hs[s->n] = h;
-	ds[s->n++] = d;
+	s->cap = cap;
+	return 0;
+}
+
+int handler_set_append(struct handler_set *s, struct handler *h,
+		       struct dispatcher *d)
+{
+	if (handler_set_reserve(s, 1) != 0)
+		return -1;
+	s->handlers[s->n] = h;
+	s->dispatchers[s->n++] = d;
 	return 0;
 }
 

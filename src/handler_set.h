@@ -14,7 +14,7 @@
 struct dispatcher;
 
 struct handler_set {
-	size_t n;
+	size_t n, cap;
 	struct handler **handlers;       /* the configuration's order */
 	struct dispatcher **dispatchers; /* NULL until started */
 };
@@ -28,6 +28,9 @@ void handler_set_free(struct handler_set *s);
 int handler_set_find(const struct handler_set *s, const struct handler *h);
 /* The slot of the handler named name, or -1. */
 int handler_set_find_name(const struct handler_set *s, const char *name);
+/* Makes room for extra more slots, so that as many appends cannot fail.
+ * 0, or -1 when out of memory. */
+int handler_set_reserve(struct handler_set *s, size_t extra);
 /* Adds a slot at the end; 0, or -1 when out of memory. */
 int handler_set_append(struct handler_set *s, struct handler *h,
 		       struct dispatcher *d);

@@ -75,8 +75,10 @@ static int start_instance(struct runtime *rt, struct handler_set *next,
 	} else {
 		runtime_free_handler(h);
 	}
-	log_warnx("handler %s: cannot start; its events wait in the spool "
-		  "until the next reload or restart",
+	log_warnx("handler %s: cannot start; it does not run until the next "
+		  "reload or restart, which resumes it from its saved "
+		  "progress (what the other handlers finished meanwhile "
+		  "leaves the spool after dedup.window_s)",
 		  name);
 	handler_set_remove(next, i);
 	return -1;
@@ -90,9 +92,8 @@ static void keep_stuck(struct handler_set *next, struct handler *h,
 	log_warnx("handler %s: still busy in its module, so it stays, "
 		  "stopped, until a restart",
 		  h->conf->name);
-	if (handler_set_append(next, h, d) != 0)
-		log_warnx("handler %s: out of memory; left unfreed",
-			  h->conf->name);
+	/* Cannot fail: runtime_swap_handlers reserved the room. */
+	(void)handler_set_append(next, h, d);
 }
 
 /* Step 3: frees what only cur used: its stopped dispatchers, the
@@ -117,19 +118,19 @@ static void release_old(struct handler_set *cur, const struct handler_set *next,
 	handler_set_free(cur);
 }
 
-void runtime_swap_handlers(struct runtime *rt, struct handler_set *next)
+int runtime_swap_handlers(struct runtime *rt, struct handler_set *next)
 {
 	struct handler_set *cur = atomic_load(&rt->handlers);
 	int *stopped = calloc(cur->n ? cur->n : 1, sizeof(*stopped));
 
-	if (stopped == NULL) {
-		log_warnx("reload: out of memory; handlers unchanged");
-		for (size_t i = 0; i < next->n; i++)
-			if (next->dispatchers[i] == NULL)
-				runtime_free_handler(next->handlers[i]);
-		handler_set_free(next);
-		return;
+	/* Everything that could fail for want of memory, before any change:
+	 * room for every handler of cur that may stay stuck. */
+	if (stopped == NULL || handler_set_reserve(next, cur->n) != 0) {
+		free(stopped);
+		return -1;
 	}
+	/* Until the new dispatchers count in the spool's done mark. */
+	spool_hold_removal(rt->spool, 1);
 	stop_dropped(rt, cur, next, stopped);
 	for (size_t i = 0; i < next->n;)
 		if (next->dispatchers[i] != NULL ||
@@ -145,6 +146,8 @@ void runtime_swap_handlers(struct runtime *rt, struct handler_set *next)
 	pthread_rwlock_unlock(&rt->handlers_lock);
 	spool_barrier(rt->spool);
 	runtime_progress_saved(rt);
+	spool_hold_removal(rt->spool, 0);
 	release_old(cur, next, stopped);
 	free(stopped);
+	return 0;
 }

@@ -27,7 +27,9 @@
 
 struct runtime;
 
-/* Makes next the running set, as above. Main thread; takes next over. */
-void runtime_swap_handlers(struct runtime *rt, struct handler_set *next);
+/* Makes next the running set, as above, and takes it over: 0. Or -1 when
+ * out of memory before anything changed: next is the caller's still. Main
+ * thread. */
+int runtime_swap_handlers(struct runtime *rt, struct handler_set *next);
 
 #endif

@@ -114,6 +114,16 @@ static int reserve_retired(struct runtime *rt)
 	return 0;
 }
 
+/* Closes the new instances of a set build_next made (not the kept ones,
+ * which have dispatchers) and frees it. */
+static void discard_next(struct handler_set *set)
+{
+	for (size_t k = 0; k < set->n; k++)
+		if (set->dispatchers[k] == NULL)
+			runtime_free_handler(set->handlers[k]);
+	handler_set_free(set);
+}
+
 /* The handler set next runs: the running handlers it does not change,
  * with their dispatchers, and new instances of the others, opened now
  * (module loaded, init run). NULL with the reasons in errs when one
@@ -134,7 +144,10 @@ static struct handler_set *build_next(struct runtime *rt,
 		const struct handler_conf *hc = &next->handlers[i];
 		int j = handler_set_find_name(cur, hc->name);
 
-		if (j >= 0 && handler_unchanged(cur->handlers[j], hc, next)) {
+		/* A stopped one (stuck in its module at an earlier reload)
+		 * is never kept: a new instance replaces it. */
+		if (j >= 0 && !dispatch_stopped(cur->dispatchers[j]) &&
+		    handler_unchanged(cur->handlers[j], hc, next)) {
 			set->handlers[i] = cur->handlers[j];
 			set->dispatchers[i] = cur->dispatchers[j];
 			continue;
@@ -145,11 +158,8 @@ static struct handler_set *build_next(struct runtime *rt,
 	}
 	if (i == next->nhandlers)
 		return set;
-	/* Undo: close the new instances opened so far, not the kept ones. */
-	for (size_t k = 0; k < i; k++)
-		if (set->dispatchers[k] == NULL)
-			runtime_free_handler(set->handlers[k]);
-	handler_set_free(set);
+	set->n = i; /* the slots filled so far */
+	discard_next(set);
 	return NULL;
 }
 
@@ -177,9 +187,14 @@ int runtime_reload(struct runtime *rt, const char *file, struct errlist *errs,
 		config_free(next);
 		return -1;
 	}
+	if (runtime_swap_handlers(rt, set) != 0) {
+		discard_next(set);
+		snprintf(why, len, "out of memory");
+		config_free(next);
+		return -1;
+	}
 	/* Requests and the kept handlers may still point into cur. */
 	rt->retired_confs[rt->nretired_confs++] = cur;
 	atomic_store(&rt->conf, next);
-	runtime_swap_handlers(rt, set);
 	return 0;
 }

@@ -40,6 +40,7 @@ struct spool {
 	pthread_cond_t work_cv;      /* the committer waits for appends */
 	pthread_t committer;
 	int committer_started, stopping;
+	int removal_held; /* spool_hold_removal */
 
 	struct segment *segs; /* oldest first; the last one is written */
 	size_t nsegs;
@@ -465,6 +466,8 @@ static void remove_finished(struct spool *s)
 	size_t n = 0, failed = 0;
 	struct segment *gone;
 
+	if (s->removal_held)
+		return;
 	while (n + 1 < s->nsegs && removable(s, &s->segs[n], cutoff))
 		n++;
 	if (n == 0 || (gone = malloc(n * sizeof(*gone))) == NULL)
@@ -684,6 +687,13 @@ void spool_set_done(struct spool *s, uint64_t seq)
 	 * others, and the segments it still has to read must stay. */
 	pthread_mutex_lock(&s->lock);
 	s->done = seq;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void spool_hold_removal(struct spool *s, int hold)
+{
+	pthread_mutex_lock(&s->lock);
+	s->removal_held = hold;
 	pthread_mutex_unlock(&s->lock);
 }
 

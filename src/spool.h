@@ -75,6 +75,9 @@ void spool_wake(struct spool *s);
 
 /* Every handler is done with all seqs <= seq: their segments may go. */
 void spool_set_done(struct spool *s, uint64_t seq);
+/* While held, no segment is removed (a reload starting a handler whose
+ * progress the done mark does not count yet). */
+void spool_hold_removal(struct spool *s, int hold);
 /* Returns once every spool_written_fn running now has returned: after
  * it, the callbacks see whatever the caller published before. */
 void spool_barrier(struct spool *s);

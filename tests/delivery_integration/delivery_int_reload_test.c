@@ -3,8 +3,9 @@
  * posting, and
  *  - no request fails and no event is lost or handled twice: the replaced
  *    handler's two instances together wrote every event exactly once, in
- *    order (it batches, so the old one's last batch is flushed at the
- *    swap);
+ *    order;
+ *  - a replaced batching handler's pending batch is flushed by the old
+ *    instance before the new one starts;
  *  - the handler that did not change keeps its instance (one init, no
  *    fini) and sees every event once;
  *  - an added handler starts from the oldest event in the spool, as it
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -304,6 +306,67 @@ static void an_endpoint_routing_change_replaces_only_that_handler(
 			 0);
 }
 
+static int setup_flush_down(void **state)
+{
+	return dint_setup(state,
+			  "handlers = ( " FLAKY("a", "a1.txt",
+						"batch = true; flush_down_file "
+						"= \"@DIR@/flush-down\";")
+			  " );\n");
+}
+
+/* a's flushes fail while flush-down exists, so its batch waits; the down
+ * file goes just before the reload, long after the last retry: the batch
+ * reaches a1.txt through the old instance's last flush at the swap (else
+ * the new instance would write it to a2.txt as well). */
+static void a_replaced_batching_handler_flushes_its_batch_first(void **state)
+{
+	struct daemon *d = *state;
+	char body[2048], down[512], path[512];
+	int seen[16];
+	size_t n;
+
+	assert_int_equal(harness_write_file(daemon_path(d, "flush-down", down,
+							sizeof(down)),
+					    "", 0),
+			 0);
+	for (int i = 0; i < 5; i++) {
+		size_t len = dint_event(BOT, i, body, sizeof(body));
+
+		assert_int_equal(dint_post(d->port, body, len, NULL, NULL, 0),
+				 200);
+	}
+	/* Retries back off (0.1, 0.2, 0.4, 0.8, 1.6 s...): after 2 s the
+	 * next one is more than a second away. */
+	dint_sleep_ms(2000);
+	assert_int_equal(harness_wait_lines(daemon_path(d, "a1.txt", path,
+							sizeof(path)),
+					    1, 10),
+			 0);
+	assert_int_equal(unlink(down), 0);
+	assert_int_equal(
+		dint_configure(d, "",
+			       "handlers = ( " FLAKY("a", "a2.txt",
+						     "batch = true;") " );\n"),
+		0);
+	assert_int_equal(daemon_signal(d, SIGHUP), 0);
+	assert_int_equal(harness_wait_count(d->err_log,
+					    "configuration reloaded", 1, 15000),
+			 1);
+	/* After the first failed flush no event is handed over: the batch
+	 * holds event 0 alone. The old instance wrote it; the new one
+	 * writes the rest, and nothing twice. */
+	assert_int_equal(harness_wait_lines(daemon_path(d, "a2.txt", path,
+							sizeof(path)),
+					    4, 10000),
+			 4);
+	dint_sleep_ms(300);
+	n = read_indices(d, "a1.txt", seen, 8);
+	n += read_indices(d, "a2.txt", seen + n, 8);
+	assert_int_equal(dint_check_range("a1 + a2", BOT, seen, n, 0, 5), 0);
+	assert_int_equal(read_indices(d, "a1.txt", seen, 8), 1);
+}
+
 static int setup_stuck(void **state)
 {
 	return dint_setup(state,
@@ -366,6 +429,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		an_endpoint_routing_change_replaces_only_that_handler, setup,
 		teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_replaced_batching_handler_flushes_its_batch_first,
+		setup_flush_down, teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_stuck_handler_keeps_its_place_until_restart, setup_stuck,
 		teardown),
