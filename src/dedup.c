@@ -120,9 +120,15 @@ static int grow(struct table *t)
 	return 0;
 }
 
-/* Starts a new generation when the current one is a window old or full. */
+/* Starts a new generation when the current one is a window old or full.
+ * The new one starts at the size the last one reached: at a steady rate
+ * it would grow back to it anyway, through every doubling, each a full
+ * rehash under the lock that the request path waits for (tens of ms at a
+ * million entries). Its pages are only touched as entries arrive. */
 static void maybe_rotate(struct dedup *d, int64_t now_ms)
 {
+	size_t nslots = d->gen[0].nslots;
+
 	if (d->rotated_ms == 0)
 		d->rotated_ms = now_ms;
 	if (now_ms - d->rotated_ms < d->window_ms &&
@@ -131,6 +137,10 @@ static void maybe_rotate(struct dedup *d, int64_t now_ms)
 	free(d->gen[1].slots);
 	d->gen[1] = d->gen[0];
 	d->gen[0] = (struct table){0};
+	if (nslots > FIRST_SLOTS) {
+		d->gen[0].slots = calloc(nslots, sizeof(struct entry));
+		d->gen[0].nslots = d->gen[0].slots != NULL ? nslots : 0;
+	}
 	d->rotated_ms = now_ms;
 }
 

@@ -263,6 +263,36 @@ static void two_hundred_thousand_keys_are_all_seen(void **state)
 	dedup_free(d);
 }
 
+/* Generations of thousands of keys (the one after a rotation starts at the
+ * size the previous one reached): the last two windows' keys are seen,
+ * older ones are new again. */
+static void large_generations_rotate_with_their_keys(void **state)
+{
+	struct dedup *d = dedup_new(WINDOW, MANY_ENTRIES);
+	const int per_window = 5000;
+	char id[32];
+
+	(void)state;
+	for (int w = 0; w < 3; w++)
+		for (int i = 0; i < per_window; i++) {
+			struct dedup_key k;
+
+			snprintf(id, sizeof(id), "w%d_%d", w, i);
+			k = key_of("/e", id);
+			expect_reserve(d, k, T0 + w * (WINDOW + 1), DEDUP_NEW, 0);
+			dedup_confirm(d, &k, (uint64_t)(w * per_window + i) + 1);
+		}
+	for (int i = 0; i < per_window; i++) {
+		snprintf(id, sizeof(id), "w2_%d", i);
+		expect_reserve(d, key_of("/e", id), T0 + 2 * (WINDOW + 1),
+			       DEDUP_SEEN, (uint64_t)(2 * per_window + i) + 1);
+		snprintf(id, sizeof(id), "w0_%d", i);
+		expect_reserve(d, key_of("/e", id), T0 + 2 * (WINDOW + 1),
+			       DEDUP_NEW, 0);
+	}
+	dedup_free(d);
+}
+
 /* Memory is bounded: past max_entries the older generation is dropped,
  * shortening the window rather than growing. */
 static void past_max_entries_the_oldest_keys_are_forgotten(void **state)
@@ -292,6 +322,7 @@ int main(void)
 	    cmocka_unit_test(cancelled_key_is_new_again),
 	    cmocka_unit_test(a_key_is_seen_within_the_window_and_new_after_it),
 	    cmocka_unit_test(keys_stay_seen_across_rotations_for_their_window),
+	    cmocka_unit_test(large_generations_rotate_with_their_keys),
 	    cmocka_unit_test(restored_event_within_the_window_is_seen),
 	    cmocka_unit_test(restored_event_older_than_the_window_is_ignored),
 	    cmocka_unit_test(
