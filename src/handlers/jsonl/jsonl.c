@@ -23,7 +23,11 @@
  * with one of them is acknowledged without being written twice. "On start"
  * is the first handle or flush, not init: a reload opens the new instance
  * while the old one may still append to the same file, and hands it
- * events only once the old one has stopped. */
+ * events only once the old one has stopped. Where the output cannot be
+ * cut or read back (a pipe, or standard output), a write that failed
+ * part-way just before a restart or reload leaves a torn line, and the
+ * events of that batch are written again whole: nothing is lost, but
+ * those lines may appear twice. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -50,6 +54,7 @@ struct jsonl {
 	size_t len, cap;
 	int batching; /* the host takes RTW_PENDING and calls flush */
 	int recovered; /* the file's end was read back (recover) */
+	int line_break; /* a torn line could not be cut: end it first */
 	uint64_t *written; /* sorted seqs found at the end of the file */
 	size_t nwritten;
 };
@@ -72,6 +77,7 @@ static int check_keys(const json_t *config, struct rtw_error *err)
 }
 
 static int read_back(struct jsonl *j, struct rtw_error *err);
+static int write_all(int fd, const char *buf, size_t len, size_t *done);
 
 /* Opens the output (init: a path that cannot be opened is a
  * configuration error). Its end is read at the first write (recover). */
@@ -93,14 +99,19 @@ static int open_output(struct jsonl *j, struct rtw_error *err)
 	return 0;
 }
 
-/* The size of a regular file output, or -1 (a pipe or terminal, which is
- * never cut). */
+/* The size of a regular file output opened for appending, or -1: a pipe
+ * or terminal is never cut, nor a file written at its own offset (a
+ * standard output redirected without O_APPEND), where a cut would leave
+ * the offset past the end and the next write a hole. */
 static off_t output_size(const struct jsonl *j)
 {
 	struct stat st;
+	int flags = fcntl(j->fd, F_GETFL);
 
-	return fstat(j->fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size
-							      : -1;
+	return flags >= 0 && (flags & O_APPEND) && fstat(j->fd, &st) == 0 &&
+			       S_ISREG(st.st_mode)
+		       ? st.st_size
+		       : -1;
 }
 
 /* Before the first write: where whole lines end and, for a file of its
@@ -112,6 +123,17 @@ static int recover(struct jsonl *j, struct rtw_error *err)
 	j->end = output_size(j);
 	if (j->owns_fd && j->end >= 0 && read_back(j, err) != 0)
 		return -1;
+	if (j->line_break) {
+		size_t written;
+
+		if (write_all(j->fd, "\n", 1, &written) != 0) {
+			rtw_error_set(err, "write to %s: %s", j->path,
+				      strerror(errno));
+			return -1;
+		}
+		j->line_break = 0;
+		j->end = output_size(j);
+	}
 	j->recovered = 1;
 	return 0;
 }
@@ -171,12 +193,19 @@ static int read_back(struct jsonl *j, struct rtw_error *err)
 		j->host->log(j->host, RTW_LOG_NOTICE,
 			     "%s: cutting a torn last line of %zu byte(s)",
 			     j->path, len - keep);
-		if (ftruncate(j->fd, from + (off_t)keep) != 0) {
-			rtw_error_set(err, "cannot cut %s: %s", j->path,
-				      strerror(errno));
-			goto out;
+		if (ftruncate(j->fd, from + (off_t)keep) == 0) {
+			j->end = from + (off_t)keep;
+		} else {
+			/* An append-only file, say: end the torn line where
+			 * it is (one corrupt line; its event, not among the
+			 * whole lines read back, is written again) rather
+			 * than refuse every event. */
+			j->host->log(j->host, RTW_LOG_ERR,
+				     "cannot cut %s (%s); ending the torn "
+				     "line instead",
+				     j->path, strerror(errno));
+			j->line_break = 1;
 		}
-		j->end = from + (off_t)keep;
 	}
 	/* A window starting mid-line: skip to the first whole line. */
 	{
