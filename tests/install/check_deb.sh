@@ -43,6 +43,12 @@ dpkg-query -W -f='${Conffiles}\n' rtwebhookd |
 [ -x /usr/sbin/rtwebhookd ] && [ -x /usr/bin/rtw-send ] ||
 	fail "programs missing"
 [ -s /usr/share/doc/rtwebhookd/copyright ] || fail "no copyright file"
+version=$(dpkg-query -W -f='${Version}' rtwebhookd)
+zcat /usr/share/doc/rtwebhookd/changelog.gz | head -1 |
+	grep -qF "rtwebhookd ($version)" ||
+	fail "no changelog, or its first entry is not version $version"
+man -w rtwebhookd | grep -q 'man8/rtwebhookd.8.gz$' ||
+	fail "man rtwebhookd does not find the compressed page"
 
 # The shipped configuration, with the credentials systemd would pass.
 mkdir -p "$work/creds"

@@ -21,8 +21,8 @@ for f in sbin/rtwebhookd bin/rtw-send include/rtwebhookd/handler.h \
 	rtwebhookd/handlers/jsonl.so pkgconfig/rtwebhookd.pc \
 	systemd/system/rtwebhookd.service systemd/system/rtwebhookd.socket \
 	sysusers.d/rtwebhookd.conf tmpfiles.d/rtwebhookd.conf \
-	etc/rtwebhookd/rtwebhookd.conf man8/rtwebhookd.8 man5/rtwebhookd.conf.5 \
-	man1/rtw-send.1; do
+	etc/rtwebhookd/rtwebhookd.conf man8/rtwebhookd.8.gz \
+	man5/rtwebhookd.conf.5.gz man1/rtw-send.1.gz doc/rtwebhookd/changelog.gz; do
 	installed "$f"
 done
 [ -x "$root$prefix/sbin/rtwebhookd" ]
