@@ -183,7 +183,8 @@ int handler_unchanged(const struct handler *h, const struct handler_conf *conf,
 	    h->nendpoints != next->nendpoints)
 		return 0;
 	for (size_t i = 0; i < next->nendpoints; i++)
-		if (h->fed_by[i] != endpoint_feeds(&next->endpoints[i], conf->name))
+		if (h->fed_by[i] !=
+		    endpoint_feeds(&next->endpoints[i], conf->name))
 			return 0;
 	return 1;
 }

@@ -41,8 +41,7 @@ int handler_set_find(const struct handler_set *s, const struct handler *h)
 int handler_set_find_name(const struct handler_set *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->handlers[i] != NULL &&
-		    strcmp(s->handlers[i]->conf->name, name) == 0)
+		if (strcmp(s->handlers[i]->conf->name, name) == 0)
 			return (int)i;
 	return -1;
 }

@@ -16,7 +16,9 @@ struct dispatcher;
 struct handler_set {
 	size_t n, cap;
 	struct handler **handlers;       /* the configuration's order */
-	struct dispatcher **dispatchers; /* NULL until started */
+	/* NULL until started; the set the request path sees (after
+	 * runtime_start, or made current by a reload) has every one. */
+	struct dispatcher **dispatchers;
 };
 
 /* A set of n empty slots, or NULL when out of memory. */

@@ -6,9 +6,10 @@
  *  1. stops the dispatchers of the running handlers the next set drops or
  *     replaces; each worker finishes the event in hand and a batching
  *     handler flushes, so their progress on disk is exact;
- *  2. gives each new instance that replaces a handler of the same name its
- *     counters, and starts its dispatcher, which goes on from that
- *     progress: events stored meanwhile wait in the spool, none is lost;
+ *  2. starts the new instances' dispatchers; one that replaces a handler
+ *     of the same name goes on from its progress (and its counters, kept
+ *     by name: metrics_handler): events stored meanwhile wait in the
+ *     spool, none is lost;
  *  3. makes the next set the running one, waits until no thread can still
  *     be using the old one (the request path under the spool's lock, the
  *     scrapes and progress saves under the runtime's handlers_lock) and

@@ -278,7 +278,8 @@ static enum MHD_Result serve_ready(struct http_server *s,
 	if (err != 0)
 		return reject(s, c, client, method, url,
 			      MHD_HTTP_SERVICE_UNAVAILABLE, strerror(err));
-	if (max_ms > 0 && runtime_lagging_handler(s->rt, max_ms, why, sizeof(why)))
+	if (max_ms > 0 &&
+	    runtime_lagging_handler(s->rt, max_ms, why, sizeof(why)))
 		return reject(s, c, client, method, url,
 			      MHD_HTTP_SERVICE_UNAVAILABLE, why);
 	return respond(s, c, client, method, url, MHD_HTTP_OK, "ready\n",

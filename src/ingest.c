@@ -43,8 +43,7 @@ static void publish(void *arg, uint64_t seq, const struct spool_position *end)
 	p->se->end = *end;
 	runtime_bind_event(p->rt, p->se, seq, p->received_ms);
 	for (size_t i = 0; i < set->n; i++)
-		if (set->dispatchers[i] != NULL) /* NULL only while starting */
-			dispatch_offer(set->dispatchers[i], seq, p->se);
+		dispatch_offer(set->dispatchers[i], seq, p->se);
 }
 
 /* Appends se to the spool. Returns its seq, or 0 with the verdict set. */

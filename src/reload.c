@@ -168,33 +168,32 @@ int runtime_reload(struct runtime *rt, const char *file, struct errlist *errs,
 {
 	struct config *next = config_load(file, errs);
 	struct config *cur = rt->conf;
-	struct handler_set *set;
+	struct handler_set *set = NULL;
 
 	why[0] = '\0';
 	if (next == NULL)
 		return -1;
-	if (reload_compatible(cur, next, why, len) != 0 ||
-	    reserve_retired(rt) != 0) {
-		if (why[0] == '\0')
-			snprintf(why, len, "out of memory");
-		config_free(next);
-		return -1;
-	}
+	if (reload_compatible(cur, next, why, len) != 0)
+		goto fail;
+	if (reserve_retired(rt) != 0)
+		goto out_of_memory;
 	set = build_next(rt, next, errs);
 	if (set == NULL) {
 		snprintf(why, len, "a handler of the new configuration "
 				   "cannot start");
-		config_free(next);
-		return -1;
+		goto fail;
 	}
 	if (runtime_swap_handlers(rt, set) != 0) {
 		discard_next(set);
-		snprintf(why, len, "out of memory");
-		config_free(next);
-		return -1;
+		goto out_of_memory;
 	}
 	/* Requests and the kept handlers may still point into cur. */
 	rt->retired_confs[rt->nretired_confs++] = cur;
 	atomic_store(&rt->conf, next);
 	return 0;
+out_of_memory:
+	snprintf(why, len, "out of memory");
+fail:
+	config_free(next);
+	return -1;
 }

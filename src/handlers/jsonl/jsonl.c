@@ -54,7 +54,6 @@ struct jsonl {
 	size_t len, cap;
 	int batching; /* the host takes RTW_PENDING and calls flush */
 	int recovered; /* the file's end was read back (recover) */
-	int line_break; /* a torn line could not be cut: end it first */
 	uint64_t *written; /* sorted seqs found at the end of the file */
 	size_t nwritten;
 };
@@ -123,17 +122,6 @@ static int recover(struct jsonl *j, struct rtw_error *err)
 	j->end = output_size(j);
 	if (j->owns_fd && j->end >= 0 && read_back(j, err) != 0)
 		return -1;
-	if (j->line_break) {
-		size_t written;
-
-		if (write_all(j->fd, "\n", 1, &written) != 0) {
-			rtw_error_set(err, "write to %s: %s", j->path,
-				      strerror(errno));
-			return -1;
-		}
-		j->line_break = 0;
-		j->end = output_size(j);
-	}
 	j->recovered = 1;
 	return 0;
 }
@@ -173,6 +161,33 @@ static int collect_seqs(struct jsonl *j, const char *buf, size_t len)
 	return 0;
 }
 
+/* Cuts a torn last line of torn bytes at offset at. Where the file cannot
+ * be cut (an append-only file, say), ends the line there instead of
+ * refusing every event: one corrupt line, whose event, not among the
+ * whole lines read back, is written again. 0, or -1 with err set. */
+static int end_torn_line(struct jsonl *j, off_t at, size_t torn,
+			 struct rtw_error *err)
+{
+	size_t written;
+
+	j->host->log(j->host, RTW_LOG_NOTICE,
+		     "%s: cutting a torn last line of %zu byte(s)", j->path,
+		     torn);
+	if (ftruncate(j->fd, at) == 0) {
+		j->end = at;
+		return 0;
+	}
+	j->host->log(j->host, RTW_LOG_ERR,
+		     "cannot cut %s (%s); ending the torn line instead",
+		     j->path, strerror(errno));
+	if (write_all(j->fd, "\n", 1, &written) != 0) {
+		rtw_error_set(err, "write to %s: %s", j->path, strerror(errno));
+		return -1;
+	}
+	j->end = output_size(j);
+	return 0;
+}
+
 /* Cuts a torn last line and reads back the seqs at the end of the file. */
 static int read_back(struct jsonl *j, struct rtw_error *err)
 {
@@ -189,24 +204,9 @@ static int read_back(struct jsonl *j, struct rtw_error *err)
 	}
 	for (keep = len; keep > 0 && buf[keep - 1] != '\n'; keep--)
 		;
-	if (keep < len && !(from > 0 && keep == 0)) {
-		j->host->log(j->host, RTW_LOG_NOTICE,
-			     "%s: cutting a torn last line of %zu byte(s)",
-			     j->path, len - keep);
-		if (ftruncate(j->fd, from + (off_t)keep) == 0) {
-			j->end = from + (off_t)keep;
-		} else {
-			/* An append-only file, say: end the torn line where
-			 * it is (one corrupt line; its event, not among the
-			 * whole lines read back, is written again) rather
-			 * than refuse every event. */
-			j->host->log(j->host, RTW_LOG_ERR,
-				     "cannot cut %s (%s); ending the torn "
-				     "line instead",
-				     j->path, strerror(errno));
-			j->line_break = 1;
-		}
-	}
+	if (keep < len && !(from > 0 && keep == 0) &&
+	    end_torn_line(j, from + (off_t)keep, len - keep, err) != 0)
+		goto out;
 	/* A window starting mid-line: skip to the first whole line. */
 	{
 		const char *start = buf;
