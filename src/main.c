@@ -186,21 +186,28 @@ static struct http_server *start_listener(struct runtime *rt)
 	return http_start(rt, fd);
 }
 
+/* Blocks the signals main takes with sigtimedwait, so no code runs in
+ * signal context. Done before the configuration is loaded: a handler's
+ * init may start threads (a client library's I/O thread), and a thread
+ * created with the signals unblocked would take a SIGTERM the moment main
+ * is not waiting in sigtimedwait, and die of it, daemon and all. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 /* Runs until SIGTERM/SIGINT. Returns the exit status; *stuck is set when
  * a handler did not finish in time (its memory must not be freed). */
-static int serve(struct runtime *rt, const char *file, int *stuck)
+static int serve(struct runtime *rt, const char *file, const sigset_t *set,
+		 int *stuck)
 {
 	struct http_server *server;
-	sigset_t set;
 
-	/* Block the stop signals in every thread; main takes them with
-	 * sigwait, so no code runs in signal context. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	*stuck = 0;
 	if (runtime_start(rt) != 0) {
 		*stuck = runtime_stop(rt, 0) != 0;
@@ -213,7 +220,7 @@ static int serve(struct runtime *rt, const char *file, int *stuck)
 	}
 	log_startup(rt, http_port(server));
 	service_ready("accepting events");
-	wait_for_stop(rt, file, &set);
+	wait_for_stop(rt, file, set);
 	service_stopping();
 	http_stop(server, HTTP_DRAIN_S);
 	*stuck = runtime_stop(rt, (int)rt->conf->shutdown_timeout_s) != 0;
@@ -233,6 +240,7 @@ int main(int argc, char **argv)
 	const char *file = NULL;
 	int test_only = 0, verbose = 0, stuck = 0, opt, rc;
 	struct runtime *rt;
+	sigset_t stop_signals;
 
 	while ((opt = getopt_long(argc, argv, "c:tvh", options, NULL)) != -1) {
 		switch (opt) {
@@ -261,6 +269,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init(verbose);
+	block_signals(&stop_signals);
 	rt = load(file);
 	if (rt == NULL)
 		return 1;
@@ -269,7 +278,7 @@ int main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
-	rc = serve(rt, file, &stuck);
+	rc = serve(rt, file, &stop_signals, &stuck);
 	/* A handler stuck past the deadline still runs: exit without fini
 	 * rather than free what it uses. Its event stays in the spool. */
 	if (!stuck)

@@ -24,13 +24,14 @@
  * run handle for one bot on two workers at once; flaky checks it and, when
  * broken, writes "! concurrent <bot> <seq>" to out (tests look for "!").
  * init logs "flaky: init, writing to <out>" and fini "flaky: fini" (the
- * reload tests count them).
+ * reload tests count them), and whether it runs with SIGTERM blocked.
  * fini logs "flaky: at most N event(s) handled at once", which shows
  * whether several workers really ran. No globals: two instances coexist. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,17 @@ static void flaky_fini(void *state)
 	free(f);
 }
 
+/* Any thread a module starts in init inherits init's signal mask: logs
+ * whether the host blocked SIGTERM there (the graceful stop test checks). */
+static void log_signal_mask(const struct rtw_host *host)
+{
+	sigset_t mask;
+
+	pthread_sigmask(SIG_BLOCK, NULL, &mask);
+	host->log(host, RTW_LOG_INFO, "flaky: init runs %s SIGTERM blocked",
+		  sigismember(&mask, SIGTERM) ? "with" : "without");
+}
+
 static int flaky_init(const struct rtw_host *host, const json_t *config,
 		      void **state, struct rtw_error *err)
 {
@@ -189,6 +201,7 @@ static int flaky_init(const struct rtw_host *host, const json_t *config,
 		goto fail;
 	}
 	host->log(host, RTW_LOG_INFO, "flaky: init, writing to %s", out);
+	log_signal_mask(host);
 	free(out);
 	*state = f;
 	return 0;
