@@ -141,8 +141,8 @@ static void log_signal_mask(const struct rtw_host *host)
 	sigset_t mask;
 
 	pthread_sigmask(SIG_BLOCK, NULL, &mask);
-	host->log(host, RTW_LOG_INFO, "flaky: init runs %s SIGTERM blocked",
-		  sigismember(&mask, SIGTERM) ? "with" : "without");
+	host->log(host, RTW_LOG_INFO, "flaky: SIGTERM %sblocked in init",
+		  sigismember(&mask, SIGTERM) ? "" : "not ");
 }
 
 static int flaky_init(const struct rtw_host *host, const json_t *config,
