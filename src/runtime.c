@@ -117,7 +117,8 @@ int runtime_start(struct runtime *rt)
 	struct spool_options o = {.dir = c->spool_dir,
 				  .fsync = c->fsync,
 				  .segment_bytes = (uint64_t)c->segment_bytes,
-				  .retain_ms = dedup_window_ms(c)};
+				  .retain_ms = dedup_window_ms(c),
+				  .prewrite = 1};
 	char why[512];
 
 	rt->dedup = dedup_new(dedup_window_ms(c), RUNTIME_DEDUP_MAX_ENTRIES);

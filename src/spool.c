@@ -16,6 +16,7 @@
 #include "log.h"
 #include "util.h"
 #include "spool.h"
+#include "spool_spare.h"
 
 #define HEALTH_PROBE_INTERVAL_MS 1000
 
@@ -45,7 +46,9 @@ struct spool {
 	struct segment *segs; /* oldest first; the last one is written */
 	size_t nsegs;
 	int fd;               /* the written segment, -1 if none yet */
-	off_t offset;         /* its size */
+	off_t offset;         /* where its records end */
+	off_t file_size;      /* its size: larger while zeros follow */
+	struct spool_spare spare;
 	int *unsynced_fds;    /* rolled-over segments awaiting their sync */
 	size_t nunsynced;
 	int dir_dirty;        /* a segment was created: fsync the dir */
@@ -114,6 +117,35 @@ static uint64_t *list_segments(const char *dir, size_t *count)
 
 /* Checks every record of one segment, cuts it at the first bad one.
  * Returns 0 or -1 (cannot read the file). */
+/* 1 when len bytes at p are all zero. */
+static int all_zero(const unsigned char *p, size_t len)
+{
+	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
+}
+
+/* What follows the last valid record of a segment: a torn or corrupt
+ * record is cut off; zeros are space a prewritten segment has not used
+ * yet: kept in the segment being written, cut off in older ones (the cut
+ * at the roll-over did not reach the disk before a crash). */
+static void settle_tail(int fd, const char *path, int is_last, off_t off,
+			off_t size, int zeros)
+{
+	if (off == size)
+		return;
+	if (zeros && is_last)
+		return;
+	if (zeros)
+		log_debug("spool: %s: cutting %lld unused byte(s)", path,
+			  (long long)(size - off));
+	else
+		log_msg(is_last ? RTW_LOG_NOTICE : RTW_LOG_ERR,
+			"spool: %s: %s at offset %lld; cutting %lld byte(s)",
+			path, is_last ? "torn tail" : "corrupt record",
+			(long long)off, (long long)(size - off));
+	if (ftruncate(fd, off) != 0 || fdatasync(fd) != 0)
+		log_warn("spool: cannot cut %s", path);
+}
+
 static int recover_segment(struct spool *s, uint64_t first, int is_last,
 			   spool_scan_fn scan, void *arg)
 {
@@ -122,7 +154,7 @@ static int recover_segment(struct spool *s, uint64_t first, int is_last,
 	unsigned char *map = MAP_FAILED;
 	struct stat st;
 	off_t off = 0;
-	int fd;
+	int fd, zeros = 0;
 
 	spool_segment_path(s->dir, first, path, sizeof(path));
 	fd = open(path, O_RDWR | O_CLOEXEC);
@@ -151,19 +183,15 @@ static int recover_segment(struct spool *s, uint64_t first, int is_last,
 			scan(&r, arg);
 		off += n;
 	}
-	if (map != MAP_FAILED)
+	if (map != MAP_FAILED) {
+		zeros = all_zero(map + off, (size_t)(st.st_size - off));
 		munmap(map, (size_t)st.st_size);
-	if (off < st.st_size) {
-		log_msg(is_last ? RTW_LOG_NOTICE : RTW_LOG_ERR,
-			"spool: %s: %s at offset %lld; cutting %lld byte(s)",
-			path, is_last ? "torn tail" : "corrupt record",
-			(long long)off, (long long)(st.st_size - off));
-		if (ftruncate(fd, off) != 0 || fdatasync(fd) != 0)
-			log_warn("spool: cannot cut %s", path);
 	}
+	settle_tail(fd, path, is_last, off, st.st_size, zeros);
 	if (is_last && seg->last >= seg->first) {
 		s->fd = fd;
 		s->offset = off;
+		s->file_size = zeros ? st.st_size : off;
 	} else {
 		close(fd);
 	}
@@ -203,20 +231,54 @@ static int recover(struct spool *s, spool_scan_fn scan, void *arg)
 
 /* ---- appending --------------------------------------------------------- */
 
+/* The file of a new segment: the spare of zeros when the committer has it
+ * ready, else an empty file. Lock held. */
+static int open_segment_file(struct spool *s, const char *path,
+			     off_t *size)
+{
+	int fd = spare_take(&s->spare, path);
+
+	*size = s->spare.size;
+	if (fd >= 0)
+		return fd;
+	*size = 0;
+	/* By path, not by a directory fd kept open: if the directory is
+	 * removed or replaced, appends fail (503) instead of writing into a
+	 * directory nobody will read. */
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+}
+
+/* The segment being left behind: its unused zeros cut off (recovery
+ * would cut them too; this keeps the disk usage honest), then queued for
+ * the next commit round's sync. Lock held. */
+static void retire_segment(struct spool *s)
+{
+	int *grown;
+
+	if (s->file_size > s->offset && ftruncate(s->fd, s->offset) != 0)
+		log_warn("spool: cannot cut the unused end of a segment");
+	grown = realloc(s->unsynced_fds, (s->nunsynced + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		fdatasync(s->fd); /* rare: sync here rather than lose it */
+		close(s->fd);
+		return;
+	}
+	s->unsynced_fds = grown;
+	s->unsynced_fds[s->nunsynced++] = s->fd;
+}
+
 /* Starts a new segment whose first record will be seq. Lock held. */
 static int start_segment(struct spool *s, uint64_t seq)
 {
 	char path[PATH_MAX];
+	off_t size;
 	int fd;
 
 	if (spool_segment_path(s->dir, seq, path, sizeof(path)) != 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	/* By path, not by a directory fd kept open: if the directory is
-	 * removed or replaced, appends fail (503) instead of writing into a
-	 * directory nobody will read. */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open_segment_file(s, path, &size);
 	if (fd < 0)
 		return -1;
 	if (add_segment(s, seq) != 0) {
@@ -225,21 +287,13 @@ static int start_segment(struct spool *s, uint64_t seq)
 		errno = ENOMEM;
 		return -1;
 	}
-	if (s->fd >= 0) {
-		int *grown = realloc(s->unsynced_fds,
-				     (s->nunsynced + 1) * sizeof(*grown));
-
-		if (grown == NULL) {
-			fdatasync(s->fd); /* rare: sync here rather than lose it */
-			close(s->fd);
-		} else {
-			s->unsynced_fds = grown;
-			s->unsynced_fds[s->nunsynced++] = s->fd;
-		}
-	}
+	if (s->fd >= 0)
+		retire_segment(s);
 	s->fd = fd;
 	s->offset = 0;
+	s->file_size = size;
 	s->dir_dirty = 1;
+	pthread_cond_signal(&s->work_cv); /* the committer makes a new spare */
 	return 0;
 }
 
@@ -262,6 +316,8 @@ static int write_record(struct spool *s, struct spool_record *r,
 
 		if (ftruncate(s->fd, s->offset) != 0)
 			log_warn("spool: cannot cut a partial record");
+		else
+			s->file_size = s->offset;
 		errno = saved;
 	}
 	return -1;
@@ -290,6 +346,8 @@ int spool_append(struct spool *s, struct spool_record *r,
 	if (write_record(s, r, &size) != 0)
 		goto out;
 	s->offset += (off_t)size;
+	if (s->file_size < s->offset)
+		s->file_size = s->offset;
 	s->segs[s->nsegs - 1].last = r->seq;
 	s->segs[s->nsegs - 1].newest_ms = r->received_ms;
 	s->written = r->seq;
@@ -493,6 +551,27 @@ static void remove_finished(struct spool *s)
 	free(gone);
 }
 
+/* 1 when the committer should prepare the spare segment now. Lock held. */
+static int spare_due(const struct spool *s)
+{
+	return s->opt.prewrite && s->opt.fsync != FSYNC_OFF && !s->stopping &&
+	       spare_wanted(&s->spare, mono_ms());
+}
+
+/* One step of the spare segment's preparation (spool_spare.h), without the
+ * lock: appends go on meanwhile. Lock held on entry and exit. */
+static void prepare_spare(struct spool *s)
+{
+	int ready;
+
+	if (!spare_due(s))
+		return;
+	pthread_mutex_unlock(&s->lock);
+	ready = spare_step(&s->spare, mono_ms());
+	pthread_mutex_lock(&s->lock);
+	s->spare.ready = ready;
+}
+
 static void *committer_main(void *arg)
 {
 	struct spool *s = arg;
@@ -506,8 +585,13 @@ static void *committer_main(void *arg)
 
 		if (pending) {
 			commit_round(s);
+			/* Interleaved with the rounds: under a steady load
+			 * there is always a round pending. */
+			prepare_spare(s);
 		} else if (s->stopping) {
 			break;
+		} else if (spare_due(s)) {
+			prepare_spare(s);
 		} else {
 			struct timespec until = mono_deadline(1000);
 
@@ -558,6 +642,7 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 	s->opt.dir = s->dir;
 	s->fd = -1;
 	s->lock_fd = -1;
+	s->spare.fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	cond_init_monotonic(&s->committed_cv);
 	cond_init_monotonic(&s->work_cv);
@@ -568,6 +653,11 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 	}
 	if (lock_dir(s, why, whylen) != 0)
 		goto fail;
+	if (spare_init(&s->spare, s->dir, (off_t)o->segment_bytes) != 0) {
+		snprintf(why, whylen, "cannot remove %s: %s", s->spare.path,
+			 strerror(errno));
+		goto fail;
+	}
 	if (recover(s, scan, scan_arg) != 0) {
 		snprintf(why, whylen, "cannot read the spool in %s", s->dir);
 		goto fail;
@@ -599,6 +689,7 @@ void spool_close(struct spool *s)
 		pthread_join(s->committer, NULL);
 	n = take_waiters(s, UINT64_MAX, &w);
 	notify(w, n, 0);
+	spare_discard(&s->spare);
 	for (size_t i = 0; i < s->nunsynced; i++)
 		close(s->unsynced_fds[i]);
 	if (s->fd >= 0)
@@ -647,6 +738,16 @@ uint64_t spool_bytes(struct spool *s)
 	}
 	free(firsts);
 	return total;
+}
+
+int spool_spare_ready(struct spool *s)
+{
+	int ready;
+
+	pthread_mutex_lock(&s->lock);
+	ready = s->spare.ready;
+	pthread_mutex_unlock(&s->lock);
+	return ready;
 }
 
 uint64_t spool_oldest(struct spool *s)

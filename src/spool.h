@@ -26,6 +26,8 @@ struct spool_options {
 	enum fsync_mode fsync;
 	uint64_t segment_bytes; /* roll over to a new segment past this */
 	int64_t retain_ms;      /* keep finished segments this long */
+	int prewrite;           /* segments start as files of zeros written
+				 * ahead (spool_spare.h); not with fsync off */
 };
 
 /* Where a record ends: a reader positioned there reads the next one. */
@@ -95,5 +97,9 @@ int spool_health(struct spool *s, size_t record_bytes);
 /* Finds the segment that holds seq: 0 with its first seq, or -1. */
 int spool_segment_of(struct spool *s, uint64_t seq, uint64_t *segment);
 const char *spool_dir(const struct spool *s);
+
+/* 1 when a spare segment of zeros is ready for the next roll-over
+ * (options.prewrite); tests wait for it. */
+int spool_spare_ready(struct spool *s);
 
 #endif

@@ -1,0 +1,107 @@
+/* The spare segment: a file of zeros written ahead of need. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spool_spare.h"
+
+/* One step writes this much: short enough that a commit round waiting
+ * behind it is barely delayed (a few tens of microseconds here). */
+#define SPARE_CHUNK (256 * 1024)
+/* After a failure (disk full, quota), plain appends for this long. */
+#define SPARE_RETRY_MS 10000
+
+/* Never written (not const: that would put 256 KiB of zeros in the
+ * binary instead of the zero page). */
+static unsigned char zeros[SPARE_CHUNK];
+
+int spare_init(struct spool_spare *sp, const char *dir, off_t size)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->fd = -1;
+	sp->size = size;
+	if (snprintf(sp->path, sizeof(sp->path), "%s/spare.tmp", dir) >=
+	    (int)sizeof(sp->path))
+		return -1;
+	return unlink(sp->path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int spare_wanted(const struct spool_spare *sp, int64_t now_ms)
+{
+	return !sp->ready && now_ms >= sp->retry_ms;
+}
+
+static void drop(struct spool_spare *sp)
+{
+	if (sp->fd >= 0)
+		close(sp->fd);
+	unlink(sp->path);
+	sp->fd = -1;
+	sp->filled = 0;
+}
+
+static int fail(struct spool_spare *sp, int64_t now_ms, const char *what)
+{
+	log_debug("spool: cannot %s %s: %s; segments are appended to until "
+		  "a later attempt",
+		  what, sp->path, strerror(errno));
+	drop(sp);
+	sp->retry_ms = now_ms + SPARE_RETRY_MS;
+	return 0;
+}
+
+int spare_step(struct spool_spare *sp, int64_t now_ms)
+{
+	size_t len;
+	ssize_t n;
+
+	if (sp->fd < 0) {
+		sp->fd = open(sp->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0600);
+		return sp->fd < 0 ? fail(sp, now_ms, "create") : 0;
+	}
+	if (sp->filled == sp->size)
+		return fdatasync(sp->fd) == 0 ? 1 : fail(sp, now_ms, "sync");
+	len = (size_t)(sp->size - sp->filled);
+	if (len > SPARE_CHUNK)
+		len = SPARE_CHUNK;
+	n = pwrite(sp->fd, zeros, len, sp->filled);
+	if (n != (ssize_t)len) {
+		if (n >= 0)
+			errno = ENOSPC; /* a short write: the disk is full */
+		return fail(sp, now_ms, "write");
+	}
+	/* Start the writeback now, a chunk at a time, so the final sync has
+	 * little left and the disk never gets a whole segment at once. */
+	sync_file_range(sp->fd, sp->filled, (off_t)len,
+			SYNC_FILE_RANGE_WRITE);
+	sp->filled += (off_t)len;
+	return 0;
+}
+
+int spare_take(struct spool_spare *sp, const char *seg_path)
+{
+	int fd = sp->fd;
+
+	if (!sp->ready)
+		return -1;
+	sp->ready = 0;
+	if (rename(sp->path, seg_path) != 0) {
+		log_warn("spool: cannot rename %s to %s", sp->path, seg_path);
+		drop(sp);
+		return -1;
+	}
+	sp->fd = -1;
+	sp->filled = 0;
+	return fd;
+}
+
+void spare_discard(struct spool_spare *sp)
+{
+	if (sp->fd >= 0 || sp->ready)
+		drop(sp);
+	sp->ready = 0;
+}
