@@ -1,5 +1,7 @@
-/* Dedup: two generations of open-addressing hash tables. */
+/* Dedup: two generations of open-addressing hash tables; the current one
+ * grows incrementally. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,11 @@
 #include "dedup.h"
 
 #define FIRST_SLOTS 1024
+/* Slots of the outgrown table moved into its successor per operation. The
+ * successor has twice the slots and is full again only after as many new
+ * entries as the outgrown table held, by which time all of its slots (at
+ * most twice its entries) have long been moved. */
+#define MOVE_PER_OP 8
 
 struct entry {
 	struct dedup_key key;
@@ -26,6 +33,16 @@ struct table {
 struct dedup {
 	pthread_mutex_t lock;
 	struct table gen[2]; /* gen[0] current, gen[1] previous */
+	/* gen[0]'s outgrown table, moved into it MOVE_PER_OP slots at a time
+	 * (a full rehash under the lock stalled every request: 9 ms at 65,536
+	 * entries, 131 ms at a million). Its entries still count as gen[0]'s;
+	 * used counts those not moved yet. Never written: a slot already moved
+	 * keeps its copy, so probe chains stay intact. */
+	struct table moving;
+	size_t moved; /* slots of moving already moved */
+	/* Tables done with, freed by unlock() after the lock is released:
+	 * returning tens of MB to the kernel takes milliseconds. */
+	struct entry *garbage[2];
 	int64_t window_ms, rotated_ms;
 	size_t max_entries;
 };
@@ -84,6 +101,7 @@ void dedup_free(struct dedup *d)
 		return;
 	free(d->gen[0].slots);
 	free(d->gen[1].slots);
+	free(d->moving.slots);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -103,20 +121,76 @@ static struct entry *probe(const struct table *t, const struct dedup_key *k)
 	}
 }
 
-static int grow(struct table *t)
+/* Leaves slots for unlock() to free. Lock held. An operation discards at
+ * most two tables (a finished move and, at a rotation, the retired
+ * generation); a third would be freed here, under the lock. */
+static void discard(struct dedup *d, struct entry *slots)
 {
-	size_t n = t->nslots ? t->nslots * 2 : FIRST_SLOTS;
-	struct table bigger = {calloc(n, sizeof(struct entry)), n, 0};
+	if (slots == NULL)
+		return;
+	if (d->garbage[0] == NULL)
+		d->garbage[0] = slots;
+	else if (d->garbage[1] == NULL)
+		d->garbage[1] = slots;
+	else
+		free(slots);
+}
 
-	if (bigger.slots == NULL)
-		return -1;
-	for (size_t i = 0; i < t->nslots; i++)
-		if (t->slots[i].received_ms != 0) {
-			*probe(&bigger, &t->slots[i].key) = t->slots[i];
-			bigger.used++;
+/* Releases the lock, then frees what the operation discarded. */
+static void unlock(struct dedup *d)
+{
+	struct entry *garbage[2] = {d->garbage[0], d->garbage[1]};
+
+	d->garbage[0] = d->garbage[1] = NULL;
+	pthread_mutex_unlock(&d->lock);
+	free(garbage[0]);
+	free(garbage[1]);
+}
+
+/* Moves up to count slots of the outgrown table into gen[0]. An entry
+ * whose key gen[0] already holds was replaced there (a reservation after a
+ * cancel or past the window): the newer one stays. Lock held. */
+static void move_some(struct dedup *d, size_t count)
+{
+	struct table *from = &d->moving;
+
+	for (; count > 0 && d->moved < from->nslots; count--) {
+		const struct entry *e = &from->slots[d->moved++];
+		struct entry *to;
+
+		if (e->received_ms == 0)
+			continue;
+		to = probe(&d->gen[0], &e->key);
+		if (to->received_ms == 0) {
+			*to = *e;
+			d->gen[0].used++;
 		}
-	free(t->slots);
-	*t = bigger;
+		from->used--;
+	}
+	if (from->slots != NULL && d->moved == from->nslots) {
+		discard(d, from->slots);
+		*from = (struct table){0};
+		d->moved = 0;
+	}
+}
+
+/* gen[0] is half full: a table twice its size takes its place, and its
+ * entries follow a few at a time (move_some). Lock held. */
+static int grow(struct dedup *d)
+{
+	struct table *t = &d->gen[0];
+	size_t n = t->nslots ? t->nslots * 2 : FIRST_SLOTS;
+	struct entry *slots;
+
+	move_some(d, SIZE_MAX); /* not expected: see MOVE_PER_OP */
+	slots = calloc(n, sizeof(struct entry));
+	if (slots == NULL)
+		return -1;
+	if (t->used > 0)
+		d->moving = *t;
+	else
+		free(t->slots);
+	*t = (struct table){slots, n, 0};
 	return 0;
 }
 
@@ -132,9 +206,11 @@ static void maybe_rotate(struct dedup *d, int64_t now_ms)
 	if (d->rotated_ms == 0)
 		d->rotated_ms = now_ms;
 	if (now_ms - d->rotated_ms < d->window_ms &&
-	    d->gen[0].used < d->max_entries)
+	    d->gen[0].used + d->moving.used < d->max_entries)
 		return;
-	free(d->gen[1].slots);
+	/* The generation retires whole (rare: once a window). */
+	move_some(d, SIZE_MAX);
+	discard(d, d->gen[1].slots);
 	d->gen[1] = d->gen[0];
 	d->gen[0] = (struct table){0};
 	if (nslots > FIRST_SLOTS) {
@@ -144,10 +220,13 @@ static void maybe_rotate(struct dedup *d, int64_t now_ms)
 	d->rotated_ms = now_ms;
 }
 
+/* The newest entry for k: gen[0], the part of it not moved yet, gen[1]. */
 static struct entry *find(struct dedup *d, const struct dedup_key *k)
 {
-	for (int g = 0; g < 2; g++) {
-		struct entry *e = probe(&d->gen[g], k);
+	const struct table *order[] = {&d->gen[0], &d->moving, &d->gen[1]};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		struct entry *e = probe(order[i], k);
 
 		if (e != NULL && e->received_ms != 0)
 			return e;
@@ -161,7 +240,7 @@ static struct entry *insert(struct dedup *d, const struct dedup_key *k,
 	struct table *t = &d->gen[0];
 	struct entry *e;
 
-	if ((t->used + 1) * 2 > t->nslots && grow(t) != 0)
+	if ((t->used + 1) * 2 > t->nslots && grow(d) != 0)
 		return NULL;
 	e = probe(t, k);
 	if (e->received_ms == 0)
@@ -177,6 +256,7 @@ enum dedup_result dedup_reserve(struct dedup *d, const struct dedup_key *k,
 	struct entry *e;
 
 	pthread_mutex_lock(&d->lock);
+	move_some(d, MOVE_PER_OP);
 	maybe_rotate(d, now_ms);
 	e = find(d, k);
 	if (e != NULL && !e->cancelled &&
@@ -188,7 +268,7 @@ enum dedup_result dedup_reserve(struct dedup *d, const struct dedup_key *k,
 		 * losing dedup for it is better than refusing it. */
 		insert(d, k, now_ms);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock(d);
 	return r;
 }
 
@@ -200,7 +280,7 @@ void dedup_confirm(struct dedup *d, const struct dedup_key *k, uint64_t seq)
 	e = find(d, k);
 	if (e != NULL)
 		e->seq = seq;
-	pthread_mutex_unlock(&d->lock);
+	unlock(d);
 }
 
 void dedup_cancel(struct dedup *d, const struct dedup_key *k)
@@ -211,7 +291,7 @@ void dedup_cancel(struct dedup *d, const struct dedup_key *k)
 	e = find(d, k);
 	if (e != NULL)
 		e->cancelled = 1;
-	pthread_mutex_unlock(&d->lock);
+	unlock(d);
 }
 
 void dedup_restore(struct dedup *d, const struct dedup_key *k, uint64_t seq,
@@ -222,11 +302,12 @@ void dedup_restore(struct dedup *d, const struct dedup_key *k, uint64_t seq,
 	if (now_ms - received_ms > d->window_ms || received_ms <= 0)
 		return;
 	pthread_mutex_lock(&d->lock);
+	move_some(d, MOVE_PER_OP);
 	maybe_rotate(d, now_ms);
 	e = insert(d, k, received_ms);
 	if (e != NULL)
 		e->seq = seq;
-	pthread_mutex_unlock(&d->lock);
+	unlock(d);
 }
 
 size_t dedup_count(struct dedup *d)
@@ -234,7 +315,7 @@ size_t dedup_count(struct dedup *d)
 	size_t n;
 
 	pthread_mutex_lock(&d->lock);
-	n = d->gen[0].used + d->gen[1].used;
-	pthread_mutex_unlock(&d->lock);
+	n = d->gen[0].used + d->moving.used + d->gen[1].used;
+	unlock(d);
 	return n;
 }

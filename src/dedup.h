@@ -5,7 +5,9 @@
  * digest of the body. Two generations of hash tables rotate every window,
  * so memory is bounded by what arrives in two windows (and by max_entries:
  * past it the oldest generation is dropped early, shortening the window
- * rather than growing without bound). Thread-safe. */
+ * rather than growing without bound). A table that outgrows itself is
+ * moved into one twice its size a few slots per operation, never in one
+ * go under the lock. Thread-safe. */
 #ifndef RTW_DEDUP_H
 #define RTW_DEDUP_H
 

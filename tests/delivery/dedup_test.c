@@ -293,6 +293,69 @@ static void large_generations_rotate_with_their_keys(void **state)
 	dedup_free(d);
 }
 
+/* The table grows a few slots at a time (an outgrown table is moved into
+ * its successor over the next operations): while entries are split
+ * between the two, every key is found with its seq, a pending one stays
+ * pending, and the count is the number of distinct keys. */
+static void keys_keep_their_state_while_the_table_grows(void **state)
+{
+	struct dedup *d = dedup_new(WINDOW, MANY_ENTRIES);
+	const uint64_t n = 20000;
+
+	(void)state;
+	for (uint64_t i = 1; i <= n; i++) {
+		struct dedup_key k = {i * UINT64_C(0x9E3779B97F4A7C15), i};
+
+		expect_reserve(d, k, T0, DEDUP_NEW, 0);
+		if (i % 3 != 0)
+			dedup_confirm(d, &k, i);
+		if (i % 97 != 0)
+			continue;
+		assert_int_equal(dedup_count(d), i);
+		for (uint64_t j = i; j > 0; j = j * 2 / 3) {
+			struct dedup_key old = {j * UINT64_C(0x9E3779B97F4A7C15),
+						j};
+
+			if (j % 3 == 0)
+				expect_reserve(d, old, T0, DEDUP_PENDING, 0);
+			else
+				expect_reserve(d, old, T0, DEDUP_SEEN, j);
+		}
+	}
+	dedup_free(d);
+}
+
+/* A key cancelled, then outgrown with its table, then reserved again
+ * before its slot was moved: the move must not bring the cancelled entry
+ * back over the new reservation. The key's home is the last slot, the
+ * last one moved. */
+static void a_key_reserved_again_during_a_move_keeps_the_new_entry(void **state)
+{
+	struct dedup *d = dedup_new(WINDOW, MANY_ENTRIES);
+	struct dedup_key x = {UINT64_C(1023) | (UINT64_C(7) << 40), 42};
+
+	(void)state;
+	expect_reserve(d, x, T0, DEDUP_NEW, 0);
+	dedup_cancel(d, &x);
+	/* 1,024 slots grow at 512 entries: x's table is being moved. */
+	for (uint64_t i = 1; i <= 520; i++) {
+		struct dedup_key k = {i * UINT64_C(0x9E3779B97F4A7C15), i};
+
+		expect_reserve(d, k, T0, DEDUP_NEW, 0);
+	}
+	expect_reserve(d, x, T0, DEDUP_NEW, 0);
+	dedup_confirm(d, &x, 77);
+	/* Enough operations to finish the move (8 slots each). */
+	for (uint64_t i = 521; i <= 800; i++) {
+		struct dedup_key k = {i * UINT64_C(0x9E3779B97F4A7C15), i};
+
+		expect_reserve(d, k, T0, DEDUP_NEW, 0);
+	}
+	expect_reserve(d, x, T0, DEDUP_SEEN, 77);
+	assert_int_equal(dedup_count(d), 801);
+	dedup_free(d);
+}
+
 /* Memory is bounded: past max_entries the older generation is dropped,
  * shortening the window rather than growing. */
 static void past_max_entries_the_oldest_keys_are_forgotten(void **state)
@@ -323,6 +386,9 @@ int main(void)
 	    cmocka_unit_test(a_key_is_seen_within_the_window_and_new_after_it),
 	    cmocka_unit_test(keys_stay_seen_across_rotations_for_their_window),
 	    cmocka_unit_test(large_generations_rotate_with_their_keys),
+	    cmocka_unit_test(keys_keep_their_state_while_the_table_grows),
+	    cmocka_unit_test(
+		a_key_reserved_again_during_a_move_keeps_the_new_entry),
 	    cmocka_unit_test(restored_event_within_the_window_is_seen),
 	    cmocka_unit_test(restored_event_older_than_the_window_is_ignored),
 	    cmocka_unit_test(
