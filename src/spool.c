@@ -39,8 +39,10 @@ struct spool {
 	pthread_mutex_t lock;
 	pthread_cond_t committed_cv; /* readers wait for commits */
 	pthread_cond_t work_cv;      /* the committer waits for appends */
+	pthread_cond_t spare_cv;     /* the spare writer waits for a need */
 	pthread_t committer;
-	int committer_started, stopping;
+	pthread_t spare_writer;
+	int committer_started, spare_writer_started, stopping;
 	int removal_held; /* spool_hold_removal */
 
 	struct segment *segs; /* oldest first; the last one is written */
@@ -231,7 +233,7 @@ static int recover(struct spool *s, spool_scan_fn scan, void *arg)
 
 /* ---- appending --------------------------------------------------------- */
 
-/* The file of a new segment: the spare of zeros when the committer has it
+/* The file of a new segment: the spare of zeros when the spare writer has it
  * ready, else an empty file. Lock held. */
 static int open_segment_file(struct spool *s, const char *path,
 			     off_t *size)
@@ -293,7 +295,7 @@ static int start_segment(struct spool *s, uint64_t seq)
 	s->offset = 0;
 	s->file_size = size;
 	s->dir_dirty = 1;
-	pthread_cond_signal(&s->work_cv); /* the committer makes a new spare */
+	pthread_cond_signal(&s->spare_cv); /* time for the next spare */
 	return 0;
 }
 
@@ -551,27 +553,6 @@ static void remove_finished(struct spool *s)
 	free(gone);
 }
 
-/* 1 when the committer should prepare the spare segment now. Lock held. */
-static int spare_due(const struct spool *s)
-{
-	return s->opt.prewrite && s->opt.fsync != FSYNC_OFF && !s->stopping &&
-	       spare_wanted(&s->spare, mono_ms());
-}
-
-/* One step of the spare segment's preparation (spool_spare.h), without the
- * lock: appends go on meanwhile. Lock held on entry and exit. */
-static void prepare_spare(struct spool *s)
-{
-	int ready;
-
-	if (!spare_due(s))
-		return;
-	pthread_mutex_unlock(&s->lock);
-	ready = spare_step(&s->spare, mono_ms());
-	pthread_mutex_lock(&s->lock);
-	s->spare.ready = ready;
-}
-
 static void *committer_main(void *arg)
 {
 	struct spool *s = arg;
@@ -585,13 +566,8 @@ static void *committer_main(void *arg)
 
 		if (pending) {
 			commit_round(s);
-			/* Interleaved with the rounds: under a steady load
-			 * there is always a round pending. */
-			prepare_spare(s);
 		} else if (s->stopping) {
 			break;
-		} else if (spare_due(s)) {
-			prepare_spare(s);
 		} else {
 			struct timespec until = mono_deadline(1000);
 
@@ -604,6 +580,45 @@ static void *committer_main(void *arg)
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
+}
+
+/* ---- the spare writer ---------------------------------------------------- */
+
+/* A thread of its own: a step may wait for the disk (each chunk is written
+ * back before the next, so the zeros never crowd the queue in front of the
+ * committer's flushes), and no commit round ever waits behind it. */
+static void *spare_writer_main(void *arg)
+{
+	struct spool *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		int ready;
+
+		if (!spare_wanted(&s->spare, mono_ms())) {
+			struct timespec until = mono_deadline(1000);
+
+			pthread_cond_timedwait(&s->spare_cv, &s->lock, &until);
+			continue;
+		}
+		pthread_mutex_unlock(&s->lock);
+		ready = spare_step(&s->spare, mono_ms());
+		pthread_mutex_lock(&s->lock);
+		s->spare.ready = ready;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Only with a flush to speed up (not with fsync off). */
+static int start_spare_writer(struct spool *s)
+{
+	if (!s->opt.prewrite || s->opt.fsync == FSYNC_OFF)
+		return 0;
+	if (pthread_create(&s->spare_writer, NULL, spare_writer_main, s) != 0)
+		return -1;
+	s->spare_writer_started = 1;
+	return 0;
 }
 
 /* ---- lifecycle and queries --------------------------------------------- */
@@ -646,6 +661,7 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 	pthread_mutex_init(&s->lock, NULL);
 	cond_init_monotonic(&s->committed_cv);
 	cond_init_monotonic(&s->work_cv);
+	cond_init_monotonic(&s->spare_cv);
 	if (make_dirs(s->dir, 0700) != 0) {
 		snprintf(why, whylen, "cannot create %s: %s", s->dir,
 			 strerror(errno));
@@ -667,6 +683,10 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 		goto fail;
 	}
 	s->committer_started = 1;
+	if (start_spare_writer(s) != 0) {
+		snprintf(why, whylen, "cannot start the spare writer thread");
+		goto fail;
+	}
 	return s;
 fail:
 	spool_close(s);
@@ -684,9 +704,12 @@ void spool_close(struct spool *s)
 	s->stopping = 1;
 	pthread_cond_broadcast(&s->work_cv);
 	pthread_cond_broadcast(&s->committed_cv);
+	pthread_cond_broadcast(&s->spare_cv);
 	pthread_mutex_unlock(&s->lock);
 	if (s->committer_started)
 		pthread_join(s->committer, NULL);
+	if (s->spare_writer_started)
+		pthread_join(s->spare_writer, NULL);
 	n = take_waiters(s, UINT64_MAX, &w);
 	notify(w, n, 0);
 	spare_discard(&s->spare);
@@ -698,6 +721,7 @@ void spool_close(struct spool *s)
 		close(s->lock_fd);
 	pthread_cond_destroy(&s->committed_cv);
 	pthread_cond_destroy(&s->work_cv);
+	pthread_cond_destroy(&s->spare_cv);
 	pthread_mutex_destroy(&s->lock);
 	free(s->unsynced_fds);
 	free(s->waiters);

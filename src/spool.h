@@ -7,8 +7,9 @@
  * commit); with "always" each record gets its own fdatasync; with "off"
  * records count as committed once written. Readers only ever see committed
  * records. The same thread removes segments every handler has finished,
- * once they are older than the dedup window. See spool_format.h for the
- * file format. */
+ * once they are older than the dedup window. With options.prewrite a
+ * second thread writes the next segment's zeros ahead (spool_spare.h).
+ * See spool_format.h for the file format. */
 #ifndef RTW_SPOOL_H
 #define RTW_SPOOL_H
 

@@ -8,8 +8,8 @@
 #include "log.h"
 #include "spool_spare.h"
 
-/* One step writes this much: short enough that a commit round waiting
- * behind it is barely delayed (a few tens of microseconds here). */
+/* One step writes this much and waits until it is on disk: at most this
+ * much of the spare is ever queued ahead of the committer's flushes. */
 #define SPARE_CHUNK (256 * 1024)
 /* After a failure (disk full, quota), plain appends for this long. */
 #define SPARE_RETRY_MS 10000
@@ -74,10 +74,11 @@ int spare_step(struct spool_spare *sp, int64_t now_ms)
 			errno = ENOSPC; /* a short write: the disk is full */
 		return fail(sp, now_ms, "write");
 	}
-	/* Start the writeback now, a chunk at a time, so the final sync has
-	 * little left and the disk never gets a whole segment at once. */
+	/* Written back a chunk at a time: the disk never gets a whole
+	 * segment at once, and the final sync has little left. */
 	sync_file_range(sp->fd, sp->filled, (off_t)len,
-			SYNC_FILE_RANGE_WRITE);
+			SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+				SYNC_FILE_RANGE_WAIT_AFTER);
 	sp->filled += (off_t)len;
 	return 0;
 }

@@ -6,13 +6,13 @@
  * the disk cache. Measured here (1.1 KB records, 4 per sync, with a jsonl
  * file and a progress file written alongside): 116 against 58 us of CPU
  * and a p50 of 315 against 155 us per fdatasync. So the committer writes
- * the next segment's zeros while the current one fills, and a new segment
- * starts as that file, renamed. Records then overwrite zeros; recovery
+ * the next segment's zeros while the current one fills (a thread of its
+ * own, the spare writer), and a new segment starts as that file, renamed. Records then overwrite zeros; recovery
  * reads an all-zero tail as space not yet used (spool.c).
  *
- * Threads: spare_step runs on the committer thread without the spool's
- * lock, and only while the spare is not ready; spare_take runs under the
- * lock, only once the committer has set ready (also under the lock). */
+ * Threads: spare_step runs on the spare writer without the spool's lock,
+ * and only while the spare is not ready; spare_take runs under the lock,
+ * only once the spare writer has set ready (also under the lock). */
 #ifndef RTW_SPOOL_SPARE_H
 #define RTW_SPOOL_SPARE_H
 

@@ -59,6 +59,7 @@ static void wal_stays_bounded_under_sustained_writes(void **state)
 			largest = wal_size(path);
 	}
 	sqlt_close(&si);
+	print_message("largest WAL: %ld bytes\n", largest);
 	if (largest > WAL_BOUND)
 		fail_msg("the WAL grew to %ld bytes", largest);
 	db = sqlt_db(path);
