@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -11,6 +12,8 @@
 /* One step writes this much and waits until it is on disk: at most this
  * much of the spare is ever queued ahead of the committer's flushes. */
 #define SPARE_CHUNK (256 * 1024)
+/* Free space needed to start a spare, in segments (room_for_spare). */
+#define SPARE_ROOM_FACTOR 4
 /* After a failure (disk full, quota), plain appends for this long. */
 #define SPARE_RETRY_MS 10000
 
@@ -53,16 +56,39 @@ static int fail(struct spool_spare *sp, int64_t now_ms, const char *what)
 	return 0;
 }
 
+/* Room for the spare with SPARE_ROOM_FACTOR - 1 segments to spare: on a
+ * nearly full disk the zeros would take the space records need, and
+ * writing them up to ENOSPC would fail appends meanwhile. Then segments
+ * are appended to, as without a spare. */
+static int room_for_spare(const struct spool_spare *sp, int fd)
+{
+	struct statvfs st;
+
+	if (fstatvfs(fd, &st) != 0)
+		return 0;
+	return (double)st.f_bavail * (double)st.f_frsize >=
+	       (double)SPARE_ROOM_FACTOR * (double)sp->size;
+}
+
+static int open_spare(struct spool_spare *sp, int64_t now_ms)
+{
+	sp->fd = open(sp->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (sp->fd < 0)
+		return fail(sp, now_ms, "create");
+	if (!room_for_spare(sp, sp->fd)) {
+		errno = ENOSPC;
+		return fail(sp, now_ms, "make room for");
+	}
+	return 0;
+}
+
 int spare_step(struct spool_spare *sp, int64_t now_ms)
 {
 	size_t len;
 	ssize_t n;
 
-	if (sp->fd < 0) {
-		sp->fd = open(sp->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-			      0600);
-		return sp->fd < 0 ? fail(sp, now_ms, "create") : 0;
-	}
+	if (sp->fd < 0)
+		return open_spare(sp, now_ms);
 	if (sp->filled == sp->size)
 		return fdatasync(sp->fd) == 0 ? 1 : fail(sp, now_ms, "sync");
 	len = (size_t)(sp->size - sp->filled);

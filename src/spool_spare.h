@@ -35,11 +35,12 @@ struct spool_spare {
 int spare_init(struct spool_spare *sp, const char *dir, off_t size);
 /* 1 when a step has work to do at now_ms (mono_ms). */
 int spare_wanted(const struct spool_spare *sp, int64_t now_ms);
-/* One bounded step: opens the file, or writes the next chunk of zeros, or
- * (when all are written) syncs it. Returns 1 when the spare is complete
- * and synced: the caller then sets ready under the spool's lock. On a
- * failure (disk full, ...) the file is dropped, the spool goes on with
- * plain appends, and the next attempt waits a while. */
+/* One bounded step: opens the file (when the file system has four
+ * segments free), or writes the next chunk of zeros, or (when all are
+ * written) syncs it. Returns 1 when the spare is complete and synced: the
+ * caller then sets ready under the spool's lock. On a failure (too little
+ * room, disk full, ...) the file is dropped, the spool goes on with plain
+ * appends, and the next attempt waits a while. */
 int spare_step(struct spool_spare *sp, int64_t now_ms);
 /* Renames the ready spare to seg_path and hands over its descriptor (the
  * caller owns it; its size is sp->size). Returns -1 when it cannot: the

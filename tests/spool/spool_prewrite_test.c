@@ -4,7 +4,7 @@
  * and recovery reads zeros after the last record as space not yet used:
  * kept in the segment being written, cut from older ones. A torn record
  * in the zeros is cut as any torn tail; a spare left by an earlier run is
- * never trusted. */
+ * never trusted; a file system without room for it gets no spare. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -221,6 +221,32 @@ static void a_leftover_spare_is_never_reused(void **state)
 	assert_true(zeros_from(spare, 0));
 }
 
+/* No spare on a file system without room for four of them: the zeros
+ * must never take the space events need. A segment size of a pebibyte
+ * stands in for a nearly full disk. */
+static void no_spare_without_room_for_it(void **state)
+{
+	struct fixture *fx = *state;
+	struct spool_options o =
+	    test_options(fx->dir, FSYNC_BATCH, UINT64_C(1) << 50);
+	struct spool_position ends[4];
+	struct timespec pause = {0, 300 * 1000 * 1000};
+	char spare[PATH_MAX], seg[PATH_MAX];
+
+	o.prewrite = 1;
+	fx->s = open_ok(&o, NULL);
+	fx->rd = spool_reader_new(fx->s);
+	nanosleep(&pause, NULL);
+	spare_path(fx, spare);
+	assert_false(spool_spare_ready(fx->s));
+	assert_true(access(spare, F_OK) != 0);
+	append_n(fx, 1, 3, ends);
+	segment_file(fx->dir, 1, seg);
+	assert_int_equal(file_size(seg), ends[3].offset);
+	for (uint64_t i = 1; i <= 3; i++)
+		expect_pattern(fx->rd, i, i, BODY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +262,8 @@ int main(void)
 		zeros_after_an_older_segment_are_cut, fixture_setup,
 		fixture_teardown),
 	    cmocka_unit_test_setup_teardown(a_leftover_spare_is_never_reused,
+					    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(no_spare_without_room_for_it,
 					    fixture_setup, fixture_teardown),
 	};
 
