@@ -19,11 +19,20 @@
 #include "spool_spare.h"
 
 #define HEALTH_PROBE_INTERVAL_MS 1000
+/* After a failed commit round, the next one waits this long at most. */
+#define FAILED_ROUND_PAUSE_MS 100
 
 struct segment {
 	uint64_t first;    /* seq in the file name */
 	uint64_t last;     /* last seq written to it; first - 1 when empty */
 	int64_t newest_ms; /* received_ms of its newest record */
+};
+
+/* A segment left behind, until a commit round has cut its unused end and
+ * synced it. */
+struct retired {
+	int fd;
+	off_t keep; /* where its records end; -1: nothing to cut */
 };
 
 struct waiter {
@@ -51,9 +60,10 @@ struct spool {
 	off_t offset;         /* where its records end */
 	off_t file_size;      /* its size: larger while zeros follow */
 	struct spool_spare spare;
-	int *unsynced_fds;    /* rolled-over segments awaiting their sync */
-	size_t nunsynced;
+	struct retired *retired; /* awaiting the next commit round */
+	size_t nretired;
 	int dir_dirty;        /* a segment was created: fsync the dir */
+	int roll;             /* a flush failed: next record, new segment */
 
 	uint64_t next_seq, written, committed, done;
 	int error; /* errno of the last failure, 0 after a success */
@@ -170,6 +180,12 @@ static int recover_segment(struct spool *s, uint64_t first, int is_last,
 	if (st.st_size > 0)
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
 			   0);
+	if (st.st_size > 0 && map == MAP_FAILED) {
+		/* Unread is not torn: cutting here would drop the file. */
+		log_warn("spool: cannot map %s", path);
+		close(fd);
+		return -1;
+	}
 	while (map != MAP_FAILED && off < st.st_size) {
 		struct spool_record r;
 		size_t need;
@@ -238,7 +254,7 @@ static int recover(struct spool *s, spool_scan_fn scan, void *arg)
 static int open_segment_file(struct spool *s, const char *path,
 			     off_t *size)
 {
-	int fd = spare_take(&s->spare, path);
+	int fd = spare_take(&s->spare, path, mono_ms());
 
 	*size = s->spare.size;
 	if (fd >= 0)
@@ -250,23 +266,22 @@ static int open_segment_file(struct spool *s, const char *path,
 	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 }
 
-/* The segment being left behind: its unused zeros cut off (recovery
- * would cut them too; this keeps the disk usage honest), then queued for
- * the next commit round's sync. Lock held. */
+/* The segment being left behind, queued for the next commit round, which
+ * cuts its unused zeros (recovery would cut them too; this keeps the disk
+ * usage honest) outside the lock, then syncs it. Lock held. */
 static void retire_segment(struct spool *s)
 {
-	int *grown;
+	struct retired *grown =
+	    realloc(s->retired, (s->nretired + 1) * sizeof(*grown));
 
-	if (s->file_size > s->offset && ftruncate(s->fd, s->offset) != 0)
-		log_warn("spool: cannot cut the unused end of a segment");
-	grown = realloc(s->unsynced_fds, (s->nunsynced + 1) * sizeof(*grown));
 	if (grown == NULL) {
 		fdatasync(s->fd); /* rare: sync here rather than lose it */
 		close(s->fd);
 		return;
 	}
-	s->unsynced_fds = grown;
-	s->unsynced_fds[s->nunsynced++] = s->fd;
+	s->retired = grown;
+	s->retired[s->nretired++] = (struct retired){
+	    s->fd, s->file_size > s->offset ? s->offset : -1};
 }
 
 /* Starts a new segment whose first record will be seq. Lock held. */
@@ -295,6 +310,7 @@ static int start_segment(struct spool *s, uint64_t seq)
 	s->offset = 0;
 	s->file_size = size;
 	s->dir_dirty = 1;
+	s->roll = 0;
 	pthread_cond_signal(&s->spare_cv); /* time for the next spare */
 	return 0;
 }
@@ -340,7 +356,7 @@ int spool_append(struct spool *s, struct spool_record *r,
 	}
 	pthread_mutex_lock(&s->lock);
 	r->seq = s->next_seq;
-	if ((s->fd < 0 ||
+	if ((s->fd < 0 || s->roll ||
 	     (s->offset > 0 &&
 	      (uint64_t)s->offset + size > s->opt.segment_bytes)) &&
 	    start_segment(s, r->seq) != 0)
@@ -445,7 +461,54 @@ static int sync_dir(const char *dir)
 
 /* One round: make everything written so far durable. Lock held on entry
  * and exit; released during the flushes. */
-static void commit_round(struct spool *s)
+/* Cuts and syncs the retired segments; returns nonzero on a failure. */
+static int sync_retired(const struct retired *old, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (old[i].keep >= 0 && ftruncate(old[i].fd, old[i].keep) != 0)
+			log_warn("spool: cannot cut the unused end of a segment");
+		rc |= fdatasync(old[i].fd);
+	}
+	return rc;
+}
+
+/* After a failed round: what it was to sync is owed by the next one (the
+ * directory entry of a new segment above all: without it a power cut can
+ * lose the file). Lock held. */
+static void requeue(struct spool *s, struct retired *old, size_t nold,
+		    int dir_dirty)
+{
+	struct retired *all = realloc(old, (nold + s->nretired) * sizeof(*all));
+
+	s->dir_dirty |= dir_dirty;
+	if (all == NULL) {
+		/* Out of memory: synced again at exit, not by a round. */
+		log_warn("spool: out of memory keeping segments to sync");
+		for (size_t i = 0; i < nold; i++)
+			close(old[i].fd);
+		free(old);
+		return;
+	}
+	if (s->nretired > 0)
+		memcpy(all + nold, s->retired, s->nretired * sizeof(*all));
+	free(s->retired);
+	s->retired = all;
+	s->nretired += nold;
+}
+
+static void close_retired(struct retired *old, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(old[i].fd);
+	free(old);
+}
+
+/* One round: make everything written so far durable. Returns 0, or -1
+ * when a flush failed. Lock held on entry and exit; released during the
+ * flushes. */
+static int commit_round(struct spool *s)
 {
 	/* "always" makes one record durable per round; never past what is
 	 * written (a round can run for a new segment with nothing in it). */
@@ -453,21 +516,18 @@ static void commit_round(struct spool *s)
 					  s->written > s->committed
 				  ? s->committed + 1
 				  : s->written;
-	size_t nold = s->nunsynced;
-	int *old = s->unsynced_fds, fd = s->fd, dir_dirty = s->dir_dirty;
+	size_t nold = s->nretired;
+	struct retired *old = s->retired;
+	int fd = s->fd, dir_dirty = s->dir_dirty;
 	struct waiter *w;
-	int rc = 0;
+	int rc;
 	size_t n;
 
-	s->unsynced_fds = NULL;
-	s->nunsynced = 0;
+	s->retired = NULL;
+	s->nretired = 0;
 	s->dir_dirty = 0;
 	pthread_mutex_unlock(&s->lock);
-	for (size_t i = 0; i < nold; i++) {
-		rc |= fdatasync(old[i]);
-		close(old[i]);
-	}
-	free(old);
+	rc = sync_retired(old, nold);
 	if (fd >= 0)
 		rc |= fdatasync(fd);
 	if (dir_dirty)
@@ -476,21 +536,27 @@ static void commit_round(struct spool *s)
 	if (rc != 0) {
 		/* After a failed fdatasync the kernel may have dropped the
 		 * pages: nothing unsynced can be promised. Fail those
-		 * requests (503); the sender retries them. */
+		 * requests (503); the sender retries them. Later records go
+		 * to a new segment: should these never reach the disk,
+		 * recovery cuts the segment there, and only there. */
 		s->error = errno ? errno : EIO;
 		log_warn("spool: flush failed");
+		requeue(s, old, nold, dir_dirty);
+		s->roll = 1;
 		n = take_waiters(s, s->written, &w);
 		pthread_mutex_unlock(&s->lock);
 		notify(w, n, 0);
 		pthread_mutex_lock(&s->lock);
-		return;
+		return -1;
 	}
 	s->committed = target;
 	pthread_cond_broadcast(&s->committed_cv);
 	n = take_waiters(s, target, &w);
 	pthread_mutex_unlock(&s->lock);
+	close_retired(old, nold);
 	notify(w, n, 1);
 	pthread_mutex_lock(&s->lock);
+	return 0;
 }
 
 static int removable(const struct spool *s, const struct segment *seg,
@@ -553,6 +619,15 @@ static void remove_finished(struct spool *s)
 	free(gone);
 }
 
+/* A failing disk: the next round, but not in a busy loop (an append or
+ * the stop wakes it sooner). Lock held. */
+static void pause_after_failure(struct spool *s)
+{
+	struct timespec until = mono_deadline(FAILED_ROUND_PAUSE_MS);
+
+	pthread_cond_timedwait(&s->work_cv, &s->lock, &until);
+}
+
 static void *committer_main(void *arg)
 {
 	struct spool *s = arg;
@@ -562,10 +637,14 @@ static void *committer_main(void *arg)
 	for (;;) {
 		int pending = s->opt.fsync != FSYNC_OFF &&
 			      (s->written > s->committed || s->dir_dirty ||
-			       s->nunsynced > 0);
+			       s->nretired > 0);
 
 		if (pending) {
-			commit_round(s);
+			if (commit_round(s) != 0) {
+				if (s->stopping)
+					break; /* it fails: the exit goes on */
+				pause_after_failure(s);
+			}
 		} else if (s->stopping) {
 			break;
 		} else {
@@ -713,8 +792,10 @@ void spool_close(struct spool *s)
 	n = take_waiters(s, UINT64_MAX, &w);
 	notify(w, n, 0);
 	spare_discard(&s->spare);
-	for (size_t i = 0; i < s->nunsynced; i++)
-		close(s->unsynced_fds[i]);
+	/* A last chance for segments a failed round left unsynced. */
+	sync_retired(s->retired, s->nretired);
+	for (size_t i = 0; i < s->nretired; i++)
+		close(s->retired[i].fd);
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->lock_fd >= 0)
@@ -723,7 +804,7 @@ void spool_close(struct spool *s)
 	pthread_cond_destroy(&s->work_cv);
 	pthread_cond_destroy(&s->spare_cv);
 	pthread_mutex_destroy(&s->lock);
-	free(s->unsynced_fds);
+	free(s->retired);
 	free(s->waiters);
 	free(s->segs);
 	free(s->dir);

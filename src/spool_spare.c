@@ -73,13 +73,7 @@ static int room_for_spare(const struct spool_spare *sp, int fd)
 static int open_spare(struct spool_spare *sp, int64_t now_ms)
 {
 	sp->fd = open(sp->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (sp->fd < 0)
-		return fail(sp, now_ms, "create");
-	if (!room_for_spare(sp, sp->fd)) {
-		errno = ENOSPC;
-		return fail(sp, now_ms, "make room for");
-	}
-	return 0;
+	return sp->fd < 0 ? fail(sp, now_ms, "create") : 0;
 }
 
 int spare_step(struct spool_spare *sp, int64_t now_ms)
@@ -91,6 +85,11 @@ int spare_step(struct spool_spare *sp, int64_t now_ms)
 		return open_spare(sp, now_ms);
 	if (sp->filled == sp->size)
 		return fdatasync(sp->fd) == 0 ? 1 : fail(sp, now_ms, "sync");
+	/* Checked at every chunk: other writers may fill the disk meanwhile. */
+	if (!room_for_spare(sp, sp->fd)) {
+		errno = ENOSPC;
+		return fail(sp, now_ms, "make room for");
+	}
 	len = (size_t)(sp->size - sp->filled);
 	if (len > SPARE_CHUNK)
 		len = SPARE_CHUNK;
@@ -102,14 +101,17 @@ int spare_step(struct spool_spare *sp, int64_t now_ms)
 	}
 	/* Written back a chunk at a time: the disk never gets a whole
 	 * segment at once, and the final sync has little left. */
-	sync_file_range(sp->fd, sp->filled, (off_t)len,
-			SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-				SYNC_FILE_RANGE_WAIT_AFTER);
+	/* Its error must be taken here: the wait consumes it, and the final
+	 * fdatasync would succeed over zeros that never reached the disk. */
+	if (sync_file_range(sp->fd, sp->filled, (off_t)len,
+			    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+				SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+		return fail(sp, now_ms, "write back");
 	sp->filled += (off_t)len;
 	return 0;
 }
 
-int spare_take(struct spool_spare *sp, const char *seg_path)
+int spare_take(struct spool_spare *sp, const char *seg_path, int64_t now_ms)
 {
 	int fd = sp->fd;
 
@@ -117,8 +119,14 @@ int spare_take(struct spool_spare *sp, const char *seg_path)
 		return -1;
 	sp->ready = 0;
 	if (rename(sp->path, seg_path) != 0) {
+		/* Not unlinked here (under the spool lock, freeing a
+		 * segment's blocks takes milliseconds): the next attempt
+		 * truncates it, the close removes it. And not at once. */
 		log_warn("spool: cannot rename %s to %s", sp->path, seg_path);
-		drop(sp);
+		close(sp->fd);
+		sp->fd = -1;
+		sp->filled = 0;
+		sp->retry_ms = now_ms + SPARE_RETRY_MS;
 		return -1;
 	}
 	sp->fd = -1;
@@ -128,7 +136,7 @@ int spare_take(struct spool_spare *sp, const char *seg_path)
 
 void spare_discard(struct spool_spare *sp)
 {
-	if (sp->fd >= 0 || sp->ready)
+	if (sp->path[0] != '\0')
 		drop(sp);
 	sp->ready = 0;
 }

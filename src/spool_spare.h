@@ -44,9 +44,11 @@ int spare_wanted(const struct spool_spare *sp, int64_t now_ms);
 int spare_step(struct spool_spare *sp, int64_t now_ms);
 /* Renames the ready spare to seg_path and hands over its descriptor (the
  * caller owns it; its size is sp->size). Returns -1 when it cannot: the
- * caller creates an empty segment instead. A new spare is prepared next. */
-int spare_take(struct spool_spare *sp, const char *seg_path);
-/* Closes and removes the spare (spool_close). */
+ * caller creates an empty segment instead, and after a failed rename the
+ * next spare waits a while (now_ms is mono_ms). A new spare is prepared
+ * next. */
+int spare_take(struct spool_spare *sp, const char *seg_path, int64_t now_ms);
+/* Closes and removes the spare, whatever its state (spool_close). */
 void spare_discard(struct spool_spare *sp);
 
 #endif

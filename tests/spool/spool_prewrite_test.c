@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -247,6 +248,55 @@ static void no_spare_without_room_for_it(void **state)
 		expect_pattern(fx->rd, i, i, BODY);
 }
 
+/* The address space in use, from /proc/self/status (VmSize). */
+static rlim_t vm_size(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long kb = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmSize: %lu kB", &kb) == 1)
+			break;
+	fclose(f);
+	assert_true(kb > 0);
+	return (rlim_t)kb * 1024;
+}
+
+/* A segment that cannot be mapped at start (here: an address-space limit
+ * below its size, a segment with a long tail of zeros) is not a torn
+ * segment: the open fails and the file is left whole. It used to be cut
+ * to nothing and removed. */
+static void a_segment_that_cannot_be_mapped_is_never_cut(void **state)
+{
+	struct fixture *fx = *state;
+	struct spool_options o = test_options(fx->dir, FSYNC_BATCH, SEGMENT);
+	struct spool_position ends[11];
+	struct scan_log log = {0};
+	struct rlimit saved, tight;
+	char path[PATH_MAX], why[256];
+	struct spool *s;
+
+	fixture_open(fx, FSYNC_BATCH, SEGMENT, NULL);
+	append_n(fx, 1, 10, ends);
+	fixture_close(fx);
+	segment_file(fx->dir, 1, path);
+	assert_int_equal(truncate(path, (off_t)256 << 20), 0);
+
+	assert_int_equal(getrlimit(RLIMIT_AS, &saved), 0);
+	tight = saved;
+	tight.rlim_cur = vm_size() + ((rlim_t)64 << 20);
+	assert_int_equal(setrlimit(RLIMIT_AS, &tight), 0);
+	s = spool_open(&o, NULL, NULL, why, sizeof(why));
+	assert_int_equal(setrlimit(RLIMIT_AS, &saved), 0);
+	assert_null(s);
+	assert_int_equal(file_size(path), (off_t)256 << 20);
+
+	fixture_open(fx, FSYNC_BATCH, SEGMENT, &log);
+	assert_int_equal(log.count, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +315,9 @@ int main(void)
 					    fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(no_spare_without_room_for_it,
 					    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_segment_that_cannot_be_mapped_is_never_cut, fixture_setup,
+		fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,136 @@
+/* A commit round whose flush fails (an I/O error injected into fdatasync,
+ * wrapped at link time: -Wl,--wrap=fdatasync): its requests fail, what it
+ * was to sync stays owed (a segment left behind is synced again by a later
+ * round, not closed unsynced), and the next record starts a new segment,
+ * so that if the failed pages never reach the disk, recovery cuts that
+ * segment and no other. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "spool_util.h"
+
+#define BODY 1000 /* three records fill a 4096-byte segment */
+
+/* The inode whose next fdatasync fails, and the successful ones on it
+ * after that failure. */
+static atomic_ulong failing_ino;
+static atomic_int failed, synced_after;
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+
+int __wrap_fdatasync(int fd)
+{
+	struct stat st;
+	unsigned long ino = fstat(fd, &st) == 0 ? (unsigned long)st.st_ino : 0;
+	int rc;
+
+	if (ino != 0 && ino == atomic_load(&failing_ino) &&
+	    !atomic_load(&failed)) {
+		atomic_store(&failed, 1);
+		errno = EIO;
+		return -1;
+	}
+	rc = __real_fdatasync(fd);
+	if (rc == 0 && ino != 0 && ino == atomic_load(&failing_ino) &&
+	    atomic_load(&failed))
+		atomic_fetch_add(&synced_after, 1);
+	return rc;
+}
+
+struct outcome {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	int done, ok;
+};
+
+static void on_commit(void *arg, int ok)
+{
+	struct outcome *o = arg;
+
+	pthread_mutex_lock(&o->lock);
+	o->done = 1;
+	o->ok = ok;
+	pthread_cond_signal(&o->cv);
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* Appends record n and waits for its commit; returns 1 when durable. */
+static int append_and_commit(struct spool *s, uint64_t n,
+			     struct spool_position *end)
+{
+	struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			    0, 0};
+	uint64_t seq = append_pattern(s, n, BODY, end);
+
+	spool_on_commit(s, seq, on_commit, &o);
+	pthread_mutex_lock(&o.lock);
+	while (!o.done)
+		pthread_cond_wait(&o.cv, &o.lock);
+	pthread_mutex_unlock(&o.lock);
+	return o.ok;
+}
+
+static unsigned long inode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return (unsigned long)st.st_ino;
+}
+
+static void a_failed_flush_is_owed_and_starts_a_new_segment(void **state)
+{
+	struct fixture *fx = *state;
+	struct spool_position end;
+	struct scan_log log = {0};
+	char first[PATH_MAX];
+
+	fixture_open(fx, FSYNC_BATCH, 4096, NULL);
+	for (uint64_t n = 1; n <= 3; n++) {
+		assert_true(append_and_commit(fx->s, n, &end));
+		assert_int_equal(end.segment, 1);
+	}
+	/* Record 4 opens the second segment; the round that covers it also
+	 * syncs the first one, left behind, and that sync fails. */
+	segment_file(fx->dir, 1, first);
+	atomic_store(&failing_ino, inode_of(first));
+	assert_false(append_and_commit(fx->s, 4, &end));
+	assert_int_equal(end.segment, 4);
+	assert_true(atomic_load(&failed));
+	assert_int_not_equal(spool_error(fx->s), 0);
+
+	/* Record 5: a segment of its own (the second holds only the failed
+	 * record), durable, and the first segment synced again on the way
+	 * (before the fix it was closed unsynced). */
+	assert_true(append_and_commit(fx->s, 5, &end));
+	assert_int_equal(end.segment, 5);
+	assert_true(atomic_load(&synced_after) >= 1);
+	fixture_close(fx);
+
+	fixture_open(fx, FSYNC_BATCH, 4096, &log);
+	assert_int_equal(log.count, 5);
+	assert_int_equal(log.out_of_order, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+		a_failed_flush_is_owed_and_starts_a_new_segment, fixture_setup,
+		fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
