@@ -1,7 +1,9 @@
 /* rtwebhookd: arguments, signals and lifecycle. Everything else lives in
  * the core library. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +203,58 @@ static void block_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* While the configuration loads (a handler's init included, which may wait
+ * on its server for long), SIGTERM and SIGINT still end the process at
+ * once, as they did before the signals were blocked: a thread of its own
+ * takes them and dies of the same signal. */
+struct load_guard {
+	pthread_t thread;
+	atomic_int done;
+	int started;
+};
+
+/* How often the guard looks whether the load is over. */
+#define LOAD_GUARD_TICK_MS 20
+
+static void *load_guard_main(void *arg)
+{
+	struct load_guard *g = arg;
+	struct timespec tick = {0, LOAD_GUARD_TICK_MS * 1000000L};
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	while (!atomic_load(&g->done)) {
+		int sig = sigtimedwait(&stop, NULL, &tick);
+		sigset_t one;
+
+		if (sig < 0)
+			continue;
+		log_info("received %s while starting, exiting", strsignal(sig));
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		signal(sig, SIG_DFL);
+		pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+		raise(sig); /* this thread: the default action ends the process */
+	}
+	return NULL;
+}
+
+static void load_guard_start(struct load_guard *g)
+{
+	atomic_init(&g->done, 0);
+	g->started =
+	    pthread_create(&g->thread, NULL, load_guard_main, g) == 0;
+}
+
+static void load_guard_stop(struct load_guard *g)
+{
+	atomic_store(&g->done, 1);
+	if (g->started)
+		pthread_join(g->thread, NULL);
+}
+
 /* Runs until SIGTERM/SIGINT. Returns the exit status; *stuck is set when
  * a handler did not finish in time (its memory must not be freed). */
 static int serve(struct runtime *rt, const char *file, const sigset_t *set,
@@ -241,6 +295,7 @@ int main(int argc, char **argv)
 	int test_only = 0, verbose = 0, stuck = 0, opt, rc;
 	struct runtime *rt;
 	sigset_t stop_signals;
+	struct load_guard guard;
 
 	while ((opt = getopt_long(argc, argv, "c:tvh", options, NULL)) != -1) {
 		switch (opt) {
@@ -270,7 +325,9 @@ int main(int argc, char **argv)
 	}
 	log_init(verbose);
 	block_signals(&stop_signals);
+	load_guard_start(&guard);
 	rt = load(file);
+	load_guard_stop(&guard);
 	if (rt == NULL)
 		return 1;
 	if (test_only) {

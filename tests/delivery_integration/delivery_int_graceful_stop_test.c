@@ -25,7 +25,8 @@
 #define HTTP_DRAIN_MS 2000
 #define MARGIN_MS     3000
 
-static int setup_with(void **state, int sleep_ms, int shutdown_timeout_s)
+static int setup_with_init(void **state, int sleep_ms,
+			   int shutdown_timeout_s, int init_sleep_ms)
 {
 	struct daemon *d = daemon_new();
 	char rest[1024];
@@ -34,14 +35,25 @@ static int setup_with(void **state, int sleep_ms, int shutdown_timeout_s)
 	snprintf(rest, sizeof(rest),
 		 "limits = { shutdown_timeout_s = %d; };\n"
 		 "handlers = ( { name = \"flaky\"; module = \"@FLAKY@\";\n"
-		 "  config = { out = \"@DIR@/out.txt\"; sleep_ms = %d; }; } "
-		 ");\n",
-		 shutdown_timeout_s, sleep_ms);
+		 "  config = { out = \"@DIR@/out.txt\"; sleep_ms = %d;\n"
+		 "    init_sleep_ms = %d; }; } );\n",
+		 shutdown_timeout_s, sleep_ms, init_sleep_ms);
 	if (d == NULL || dint_configure(d, "", rest) != 0) {
 		daemon_teardown(state); /* cmocka skips the teardown */
 		return -1;
 	}
 	return 0;
+}
+
+static int setup_with(void **state, int sleep_ms, int shutdown_timeout_s)
+{
+	return setup_with_init(state, sleep_ms, shutdown_timeout_s, 0);
+}
+
+/* The handler's init takes a minute. */
+static int setup_slow_init(void **state)
+{
+	return setup_with_init(state, 0, 5, 60000);
 }
 
 /* The handler takes 1.5 s per event, well within the 5 s allowed. */
@@ -202,6 +214,25 @@ static void handler_init_runs_with_stop_signals_blocked(void **state)
 	free(log);
 }
 
+/* While a handler's init still runs (a server slow to answer), SIGTERM
+ * ends the process at once, as the default action did before the stop
+ * signals were blocked for init's sake: it must not wait for init. */
+static void sigterm_during_a_slow_init_ends_the_process(void **state)
+{
+	struct daemon *d = *state;
+	int status;
+
+	assert_int_equal(daemon_spawn(d, NULL), 0);
+	if (harness_wait_count(d->err_log, "flaky: SIGTERM blocked in init",
+			       1, 15000) < 1)
+		fail_msg("init never ran");
+	assert_int_equal(daemon_signal(d, SIGTERM), 0);
+	status = daemon_wait(d, 5000);
+	if (status != 128 + SIGTERM)
+		fail_msg("status %d 5 s after SIGTERM (init sleeps 60 s)",
+			 status);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +244,9 @@ int main(void)
 		setup_stuck, teardown),
 	    cmocka_unit_test_setup_teardown(
 		handler_init_runs_with_stop_signals_blocked, setup_slow,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		sigterm_during_a_slow_init_ends_the_process, setup_slow_init,
 		teardown),
 	};
 

@@ -18,6 +18,7 @@
  *                       PENDING; flush writes and syncs them (ABI 1.2)
  *   flush_down_file = "PATH"  while it exists, flush answers RETRY
  *   retry_after_ms = N  each RETRY asks for this delay (host->retry_after)
+ *   init_sleep_ms = N   init sleeps N ms before it returns
  *
  * Thread-safe (declares RTW_HANDLER_THREAD_SAFE): the sleep runs unlocked,
  * the output write under the instance's mutex. The host promises never to
@@ -64,7 +65,8 @@ struct flaky {
 
 static const char *const known_keys[] = {
 	"out",	    "retry_bot", "down_file",	    "fail_bot", "sleep_ms",
-	"show_key", "batch",	 "flush_down_file", "retry_after_ms", NULL};
+	"show_key", "batch",	 "flush_down_file", "retry_after_ms",
+	"init_sleep_ms", NULL};
 
 static int check_keys(const json_t *config, struct rtw_error *err)
 {
@@ -132,6 +134,14 @@ static void flaky_fini(void *state)
 	free(f->flush_down_file);
 	free(f->pending);
 	free(f);
+}
+
+static void sleep_for(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 /* Any thread a module starts in init inherits init's signal mask: logs
@@ -202,6 +212,9 @@ static int flaky_init(const struct rtw_host *host, const json_t *config,
 	}
 	host->log(host, RTW_LOG_INFO, "flaky: init, writing to %s", out);
 	log_signal_mask(host);
+	/* A server slow to answer at start (the graceful stop test). */
+	sleep_for((long)json_integer_value(
+		json_object_get(config, "init_sleep_ms")));
 	free(out);
 	*state = f;
 	return 0;
@@ -252,13 +265,6 @@ static int same_bot(const char *configured, const char *bot)
 	       strcmp(configured, bot) == 0;
 }
 
-static void sleep_for(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 static void write_line(struct flaky *f, const char *line, size_t len)
 {

@@ -423,12 +423,9 @@ static int reap(struct daemon *d, int block)
 	return 1;
 }
 
-int daemon_start(struct daemon *d, const char *extra_arg)
+int daemon_spawn(struct daemon *d, const char *extra_arg)
 {
 	const char *argv[] = {HARNESS_DAEMON, "-c", d->conf, extra_arg, NULL};
-	size_t offset = (size_t)file_size(d->err_log);
-	struct timespec start;
-	char *text;
 
 	fflush(NULL);
 	d->pid = fork();
@@ -439,6 +436,17 @@ int daemon_start(struct daemon *d, const char *extra_arg)
 	if (d->pid == 0)
 		exec_daemon(argv, d->dir, d->out_log, d->err_log, NULL,
 			    d->file_size_limit, d);
+	return 0;
+}
+
+int daemon_start(struct daemon *d, const char *extra_arg)
+{
+	size_t offset = (size_t)file_size(d->err_log);
+	struct timespec start;
+	char *text;
+
+	if (daemon_spawn(d, extra_arg) != 0)
+		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (elapsed_ms(&start) < START_TIMEOUT_MS) {
 		int port;

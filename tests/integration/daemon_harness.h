@@ -80,6 +80,8 @@ const char *daemon_path(const struct daemon *d, const char *name, char *buf,
  * "listening on 127.0.0.1 port N". Returns 0 with d->port set, or -1 (the
  * daemon exited or never said it listens; its log is printed). */
 int daemon_start(struct daemon *d, const char *extra_arg);
+/* The same without waiting for anything: 0 once the process runs. */
+int daemon_spawn(struct daemon *d, const char *extra_arg);
 /* Sends sig to the daemon. */
 int daemon_signal(struct daemon *d, int sig);
 /* Sends SIGTERM and waits (bounded) for the exit. Returns the exit code,
