@@ -23,6 +23,7 @@ struct entry {
 	uint64_t seq;        /* 0 while pending */
 	int64_t received_ms; /* 0: empty slot */
 	int cancelled;
+	int superseded; /* in the outgrown table: gen[0] has a newer one */
 };
 
 struct table {
@@ -36,8 +37,9 @@ struct dedup {
 	/* gen[0]'s outgrown table, moved into it MOVE_PER_OP slots at a time
 	 * (a full rehash under the lock stalled every request: 9 ms at 65,536
 	 * entries, 131 ms at a million). Its entries still count as gen[0]'s;
-	 * used counts those not moved yet. Never written: a slot already moved
-	 * keeps its copy, so probe chains stay intact. */
+	 * used counts those not moved yet. Never emptied (a slot already moved
+	 * keeps its copy, so probe chains stay intact), only marked
+	 * superseded when gen[0] gets a newer entry for its key. */
 	struct table moving;
 	size_t moved; /* slots of moving already moved */
 	/* Tables done with, freed by unlock() after the lock is released:
@@ -158,8 +160,8 @@ static void move_some(struct dedup *d, size_t count)
 		const struct entry *e = &from->slots[d->moved++];
 		struct entry *to;
 
-		if (e->received_ms == 0)
-			continue;
+		if (e->received_ms == 0 || e->superseded)
+			continue; /* a superseded one no longer counts */
 		to = probe(&d->gen[0], &e->key);
 		if (to->received_ms == 0) {
 			*to = *e;
@@ -228,10 +230,25 @@ static struct entry *find(struct dedup *d, const struct dedup_key *k)
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		struct entry *e = probe(order[i], k);
 
-		if (e != NULL && e->received_ms != 0)
+		if (e != NULL && e->received_ms != 0 && !e->superseded)
 			return e;
 	}
 	return NULL;
+}
+
+/* An entry for k still waiting in the outgrown table is replaced by the
+ * one going into gen[0]: marked so the move skips it, and no longer
+ * counted (counted twice, it made the max_entries rotation come early).
+ * Lock held. */
+static void supersede_unmoved(struct dedup *d, const struct dedup_key *k)
+{
+	struct entry *e = probe(&d->moving, k);
+
+	if (e == NULL || e->received_ms == 0 || e->superseded ||
+	    (size_t)(e - d->moving.slots) < d->moved)
+		return;
+	e->superseded = 1;
+	d->moving.used--;
 }
 
 static struct entry *insert(struct dedup *d, const struct dedup_key *k,
@@ -242,6 +259,7 @@ static struct entry *insert(struct dedup *d, const struct dedup_key *k,
 
 	if ((t->used + 1) * 2 > t->nslots && grow(d) != 0)
 		return NULL;
+	supersede_unmoved(d, k);
 	e = probe(t, k);
 	if (e->received_ms == 0)
 		t->used++;
