@@ -63,7 +63,12 @@ struct spool {
 	struct retired *retired; /* awaiting the next commit round */
 	size_t nretired;
 	int dir_dirty;        /* a segment was created: fsync the dir */
-	int roll;             /* a flush failed: next record, new segment */
+	/* A flush failed: appends are refused until a round succeeds (each
+	 * would only fail too, and start a segment), then the next record
+	 * starts a new segment (roll), away from pages that may never have
+	 * reached the disk. */
+	int flush_failed;
+	int roll;
 
 	uint64_t next_seq, written, committed, done;
 	int error; /* errno of the last failure, 0 after a success */
@@ -355,6 +360,12 @@ int spool_append(struct spool *s, struct spool_record *r,
 		return -1;
 	}
 	pthread_mutex_lock(&s->lock);
+	if (s->flush_failed) {
+		errno = s->error ? s->error : EIO;
+		goto out;
+	}
+	if (s->offset == 0)
+		s->roll = 0; /* an empty segment holds nothing to move away from */
 	r->seq = s->next_seq;
 	if ((s->fd < 0 || s->roll ||
 	     (s->offset > 0 &&
@@ -484,7 +495,9 @@ static void requeue(struct spool *s, struct retired *old, size_t nold,
 
 	s->dir_dirty |= dir_dirty;
 	if (all == NULL) {
-		/* Out of memory: synced again at exit, not by a round. */
+		/* Out of memory: closed unsynced. Nothing acknowledged is
+		 * in them (their round failed); what follows is not either
+		 * until a round succeeds. */
 		log_warn("spool: out of memory keeping segments to sync");
 		for (size_t i = 0; i < nold; i++)
 			close(old[i].fd);
@@ -536,18 +549,26 @@ static int commit_round(struct spool *s)
 	if (rc != 0) {
 		/* After a failed fdatasync the kernel may have dropped the
 		 * pages: nothing unsynced can be promised. Fail those
-		 * requests (503); the sender retries them. Later records go
-		 * to a new segment: should these never reach the disk,
-		 * recovery cuts the segment there, and only there. */
+		 * requests (503); the sender retries them. */
 		s->error = errno ? errno : EIO;
-		log_warn("spool: flush failed");
+		if (!s->flush_failed)
+			log_warn("spool: flush failed; refusing events until "
+				 "a flush succeeds");
+		s->flush_failed = 1;
 		requeue(s, old, nold, dir_dirty);
-		s->roll = 1;
 		n = take_waiters(s, s->written, &w);
 		pthread_mutex_unlock(&s->lock);
 		notify(w, n, 0);
 		pthread_mutex_lock(&s->lock);
 		return -1;
+	}
+	if (s->flush_failed) {
+		/* Records after this go to a new segment: should the failed
+		 * pages never reach the disk, recovery cuts the old segment
+		 * there, and no acknowledged record with them. */
+		log_info("spool: flushes work again");
+		s->flush_failed = 0;
+		s->roll = 1;
 	}
 	s->committed = target;
 	pthread_cond_broadcast(&s->committed_cv);

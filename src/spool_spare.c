@@ -66,8 +66,10 @@ static int room_for_spare(const struct spool_spare *sp, int fd)
 
 	if (fstatvfs(fd, &st) != 0)
 		return 0;
+	/* What is written of the spare already counts as used. */
 	return (double)st.f_bavail * (double)st.f_frsize >=
-	       (double)SPARE_ROOM_FACTOR * (double)sp->size;
+	       (double)(SPARE_ROOM_FACTOR - 1) * (double)sp->size +
+		   (double)(sp->size - sp->filled);
 }
 
 static int open_spare(struct spool_spare *sp, int64_t now_ms)

@@ -1,9 +1,9 @@
 /* A commit round whose flush fails (an I/O error injected into fdatasync,
  * wrapped at link time: -Wl,--wrap=fdatasync): its requests fail, what it
  * was to sync stays owed (a segment left behind is synced again by a later
- * round, not closed unsynced), and the next record starts a new segment,
- * so that if the failed pages never reach the disk, recovery cuts that
- * segment and no other. */
+ * round, not closed unsynced), appends are refused until a round succeeds,
+ * and then the next record starts a new segment, so that if the failed
+ * pages never reach the disk, recovery cuts that segment and no other. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,10 +24,10 @@
 
 #define BODY 1000 /* three records fill a 4096-byte segment */
 
-/* The inode whose next fdatasync fails, and the successful ones on it
- * after that failure. */
+/* The inode whose next failures_left fdatasync calls fail, and the
+ * successful ones on it after a failure. */
 static atomic_ulong failing_ino;
-static atomic_int failed, synced_after;
+static atomic_int failures_left, failed, synced_after;
 
 int __real_fdatasync(int fd);
 int __wrap_fdatasync(int fd);
@@ -37,7 +39,8 @@ int __wrap_fdatasync(int fd)
 	int rc;
 
 	if (ino != 0 && ino == atomic_load(&failing_ino) &&
-	    !atomic_load(&failed)) {
+	    atomic_load(&failures_left) > 0) {
+		atomic_fetch_sub(&failures_left, 1);
 		atomic_store(&failed, 1);
 		errno = EIO;
 		return -1;
@@ -97,6 +100,8 @@ static void a_failed_flush_is_owed_and_starts_a_new_segment(void **state)
 	struct scan_log log = {0};
 	char first[PATH_MAX];
 
+	atomic_store(&failed, 0);
+	atomic_store(&synced_after, 0);
 	fixture_open(fx, FSYNC_BATCH, 4096, NULL);
 	for (uint64_t n = 1; n <= 3; n++) {
 		assert_true(append_and_commit(fx->s, n, &end));
@@ -106,17 +111,21 @@ static void a_failed_flush_is_owed_and_starts_a_new_segment(void **state)
 	 * syncs the first one, left behind, and that sync fails. */
 	segment_file(fx->dir, 1, first);
 	atomic_store(&failing_ino, inode_of(first));
+	atomic_store(&failures_left, 1);
 	assert_false(append_and_commit(fx->s, 4, &end));
 	assert_int_equal(end.segment, 4);
 	assert_true(atomic_load(&failed));
 	assert_int_not_equal(spool_error(fx->s), 0);
 
-	/* Record 5: a segment of its own (the second holds only the failed
-	 * record), durable, and the first segment synced again on the way
-	 * (before the fix it was closed unsynced). */
+	/* The committer's next round (within 100 ms) syncs what the failed
+	 * one owed: the first segment again (before the fix it was closed
+	 * unsynced). Until then appends are refused. */
+	wait_committed(fx->s, 4);
+	assert_true(atomic_load(&synced_after) >= 1);
+	/* Record 5: a segment of its own (the second holds only the record
+	 * whose flush failed), durable. */
 	assert_true(append_and_commit(fx->s, 5, &end));
 	assert_int_equal(end.segment, 5);
-	assert_true(atomic_load(&synced_after) >= 1);
 	fixture_close(fx);
 
 	fixture_open(fx, FSYNC_BATCH, 4096, &log);
@@ -124,11 +133,53 @@ static void a_failed_flush_is_owed_and_starts_a_new_segment(void **state)
 	assert_int_equal(log.out_of_order, 0);
 }
 
+/* While flushes keep failing, appends are refused at once (each would
+ * fail anyway, and start a segment, holding a descriptor, every round),
+ * and the committer keeps trying; when the disk is back, what was owed is
+ * synced and appends work again, in a new segment. */
+static void appends_are_refused_while_flushes_fail(void **state)
+{
+	struct fixture *fx = *state;
+	struct spool_position end;
+	struct timespec pause = {0, 300 * 1000 * 1000};
+	char first[PATH_MAX], *body = pattern_body(5, BODY);
+	struct spool_record r = {.path = TEST_PATH,
+				 .path_len = strlen(TEST_PATH),
+				 .key = "id:5",
+				 .key_len = 4,
+				 .body = body,
+				 .body_len = BODY};
+	uint64_t firsts[16];
+
+	atomic_store(&failed, 0);
+	fixture_open(fx, FSYNC_BATCH, 4096, NULL);
+	for (uint64_t n = 1; n <= 3; n++)
+		assert_true(append_and_commit(fx->s, n, &end));
+	segment_file(fx->dir, 1, first);
+	atomic_store(&failing_ino, inode_of(first));
+	atomic_store(&failures_left, 1000000);
+	assert_false(append_and_commit(fx->s, 4, &end));
+	nanosleep(&pause, NULL); /* a few failed rounds more */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(append_raw(fx->s, &r, NULL), -1);
+	assert_int_equal(list_segments(fx->dir, firsts, 16), 2);
+
+	atomic_store(&failures_left, 0);
+	wait_committed(fx->s, 4);
+	assert_int_equal(append_pattern(fx->s, 5, BODY, &end), 5);
+	assert_int_equal(end.segment, 5);
+	wait_committed(fx->s, 5);
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
 		a_failed_flush_is_owed_and_starts_a_new_segment, fixture_setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		appends_are_refused_while_flushes_fail, fixture_setup,
 		fixture_teardown),
 	};
 
