@@ -271,20 +271,26 @@ static int open_segment_file(struct spool *s, const char *path,
 	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 }
 
-/* The segment being left behind, queued for the next commit round, which
- * cuts its unused zeros (recovery would cut them too; this keeps the disk
- * usage honest) outside the lock, then syncs it. Lock held. */
-static void retire_segment(struct spool *s)
+/* Room in the retired list for the segment about to be left, taken before
+ * anything changes: once the new segment is in place there is no way
+ * back. Lock held. */
+static int reserve_retired(struct spool *s)
 {
 	struct retired *grown =
 	    realloc(s->retired, (s->nretired + 1) * sizeof(*grown));
 
-	if (grown == NULL) {
-		fdatasync(s->fd); /* rare: sync here rather than lose it */
-		close(s->fd);
-		return;
-	}
+	if (grown == NULL)
+		return -1;
 	s->retired = grown;
+	return 0;
+}
+
+/* The segment being left behind, queued (room reserved) for the next
+ * commit round, which cuts its unused zeros (recovery would cut them too;
+ * this keeps the disk usage honest) outside the lock, then syncs it. Lock
+ * held. */
+static void retire_segment(struct spool *s)
+{
 	s->retired[s->nretired++] = (struct retired){
 	    s->fd, s->file_size > s->offset ? s->offset : -1};
 }
@@ -298,6 +304,10 @@ static int start_segment(struct spool *s, uint64_t seq)
 
 	if (spool_segment_path(s->dir, seq, path, sizeof(path)) != 0) {
 		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (s->fd >= 0 && reserve_retired(s) != 0) {
+		errno = ENOMEM;
 		return -1;
 	}
 	fd = open_segment_file(s, path, &size);
