@@ -42,6 +42,11 @@
  *    calling handle for different bots at once; events of one bot are always
  *    handed over one at a time, in acknowledgement order.
  *  - host->log may be called from any thread, including from init and fini.
+ *  - Every host thread runs with SIGTERM, SIGINT and SIGHUP blocked (the
+ *    main thread takes them with sigtimedwait), and so do threads a module
+ *    starts (they inherit the mask). Never unblock them in a thread of
+ *    yours: one that takes SIGTERM ends the daemon without its graceful
+ *    stop. SIGPIPE is ignored.
  */
 #ifndef RTWEBHOOKD_HANDLER_H
 #define RTWEBHOOKD_HANDLER_H
