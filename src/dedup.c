@@ -150,23 +150,19 @@ static void unlock(struct dedup *d)
 }
 
 /* Moves up to count slots of the outgrown table into gen[0]. An entry
- * whose key gen[0] already holds was replaced there (a reservation after a
- * cancel or past the window): the newer one stays. Lock held. */
+ * replaced there meanwhile (a reservation after a cancel or past the
+ * window) was marked superseded by insert and stays behind. Lock held. */
 static void move_some(struct dedup *d, size_t count)
 {
 	struct table *from = &d->moving;
 
 	for (; count > 0 && d->moved < from->nslots; count--) {
 		const struct entry *e = &from->slots[d->moved++];
-		struct entry *to;
 
 		if (e->received_ms == 0 || e->superseded)
 			continue; /* a superseded one no longer counts */
-		to = probe(&d->gen[0], &e->key);
-		if (to->received_ms == 0) {
-			*to = *e;
-			d->gen[0].used++;
-		}
+		*probe(&d->gen[0], &e->key) = *e;
+		d->gen[0].used++;
 		from->used--;
 	}
 	if (from->slots != NULL && d->moved == from->nslots) {

@@ -132,8 +132,6 @@ static uint64_t *list_segments(const char *dir, size_t *count)
 	return firsts;
 }
 
-/* Checks every record of one segment, cuts it at the first bad one.
- * Returns 0 or -1 (cannot read the file). */
 /* 1 when len bytes at p are all zero. */
 static int all_zero(const unsigned char *p, size_t len)
 {
@@ -163,6 +161,8 @@ static void settle_tail(int fd, const char *path, int is_last, off_t off,
 		log_warn("spool: cannot cut %s", path);
 }
 
+/* Checks every record of one segment, cuts it at the first bad one.
+ * Returns 0 or -1 (cannot read the file). */
 static int recover_segment(struct spool *s, uint64_t first, int is_last,
 			   spool_scan_fn scan, void *arg)
 {
@@ -261,10 +261,9 @@ static int open_segment_file(struct spool *s, const char *path,
 {
 	int fd = spare_take(&s->spare, path, mono_ms());
 
-	*size = s->spare.size;
+	*size = fd >= 0 ? s->spare.size : 0;
 	if (fd >= 0)
 		return fd;
-	*size = 0;
 	/* By path, not by a directory fd kept open: if the directory is
 	 * removed or replaced, appends fail (503) instead of writing into a
 	 * directory nobody will read. */
@@ -374,8 +373,6 @@ int spool_append(struct spool *s, struct spool_record *r,
 		errno = s->error ? s->error : EIO;
 		goto out;
 	}
-	if (s->offset == 0)
-		s->roll = 0; /* an empty segment holds nothing to move away from */
 	r->seq = s->next_seq;
 	if ((s->fd < 0 || s->roll ||
 	     (s->offset > 0 &&
@@ -480,8 +477,6 @@ static int sync_dir(const char *dir)
 	return rc;
 }
 
-/* One round: make everything written so far durable. Lock held on entry
- * and exit; released during the flushes. */
 /* Cuts and syncs the retired segments; returns nonzero on a failure. */
 static int sync_retired(const struct retired *old, size_t n)
 {
@@ -501,9 +496,12 @@ static int sync_retired(const struct retired *old, size_t n)
 static void requeue(struct spool *s, struct retired *old, size_t nold,
 		    int dir_dirty)
 {
-	struct retired *all = realloc(old, (nold + s->nretired) * sizeof(*all));
+	struct retired *all;
 
 	s->dir_dirty |= dir_dirty;
+	if (nold == 0)
+		return; /* (a realloc to 0 bytes may answer NULL) */
+	all = realloc(old, (nold + s->nretired) * sizeof(*all));
 	if (all == NULL) {
 		/* Out of memory: closed unsynced. Nothing acknowledged is
 		 * in them (their round failed); what follows is not either
@@ -578,7 +576,9 @@ static int commit_round(struct spool *s)
 		 * there, and no acknowledged record with them. */
 		log_info("spool: flushes work again");
 		s->flush_failed = 0;
-		s->roll = 1;
+		/* (no append ran since the failure: the segment holds only
+		 * what was written before it; an empty one needs no roll) */
+		s->roll = s->offset > 0;
 	}
 	s->committed = target;
 	pthread_cond_broadcast(&s->committed_cv);

@@ -12,7 +12,8 @@
 /* One step writes this much and waits until it is on disk: at most this
  * much of the spare is ever queued ahead of the committer's flushes. */
 #define SPARE_CHUNK (256 * 1024)
-/* Free space needed to start a spare, in segments (room_for_spare). */
+/* Free space needed to go on writing a spare, in segments, the spare
+ * included (room_for_spare). */
 #define SPARE_ROOM_FACTOR 4
 /* After a failure (disk full, quota), plain appends for this long. */
 #define SPARE_RETRY_MS 10000
@@ -37,13 +38,19 @@ int spare_wanted(const struct spool_spare *sp, int64_t now_ms)
 	return !sp->ready && now_ms >= sp->retry_ms;
 }
 
-static void drop(struct spool_spare *sp)
+/* Closes the file and starts over (the file itself stays). */
+static void forget(struct spool_spare *sp)
 {
 	if (sp->fd >= 0)
 		close(sp->fd);
-	unlink(sp->path);
 	sp->fd = -1;
 	sp->filled = 0;
+}
+
+static void drop(struct spool_spare *sp)
+{
+	forget(sp);
+	unlink(sp->path);
 }
 
 static int fail(struct spool_spare *sp, int64_t now_ms, const char *what)
@@ -125,9 +132,7 @@ int spare_take(struct spool_spare *sp, const char *seg_path, int64_t now_ms)
 		 * segment's blocks takes milliseconds): the next attempt
 		 * truncates it, the close removes it. And not at once. */
 		log_warn("spool: cannot rename %s to %s", sp->path, seg_path);
-		close(sp->fd);
-		sp->fd = -1;
-		sp->filled = 0;
+		forget(sp);
 		sp->retry_ms = now_ms + SPARE_RETRY_MS;
 		return -1;
 	}
