@@ -166,6 +166,69 @@ static void batch_false_answers_each_event_at_once(void **state)
 	assert_int_equal(js_stream_count(s->url, STREAM), 1);
 }
 
+/* Hands over bot-a's event idx until the module takes it (PENDING), for
+ * at most 10 s: RETRY while it has no connection. */
+static void pending_once_connected(struct nats_instance *ni, int idx)
+{
+	struct rtw_error err = {{0}};
+	struct nats_test_event te;
+	enum rtw_result r = RTW_RETRY;
+
+	nats_event_chat(&te, "bot-a", idx, (uint64_t)idx + 1);
+	for (int i = 0; i < 500 && r == RTW_RETRY; i++) {
+		r = nats_handle(ni, &te, &err);
+		if (r == RTW_RETRY)
+			nats_sleep_ms(20);
+	}
+	nats_event_clear(&te);
+	if (r != RTW_PENDING)
+		fail_msg("handle(bot-a:%d) answered %d: %s", idx, (int)r,
+			 err.message);
+}
+
+/* A batch lost with its connection: the server (stopped, so that it
+ * reads nothing more) dies with the batch unread in its socket. The flush
+ * cannot even reach it; once the server is back, the host hands over the
+ * next event before it flushes again (allowed: another worker may). That
+ * event must not reach the stream before the lost ones: the module sends
+ * the batch again on the new connection first. Before, the next event
+ * went out at once, and the lost ones landed after it. */
+static void a_batch_lost_with_its_connection_stays_before_the_next_event(
+    void **state)
+{
+	struct nats_server *s = *state;
+	struct nats_instance ni;
+	struct rtw_error err = {{0}};
+	enum rtw_result r = RTW_RETRY;
+	struct js_message *m;
+	size_t n;
+
+	open_batching(&ni, s, "");
+	pending(&ni, "bot-a", 0, 1);
+	flush_ok(&ni);
+	assert_int_equal(kill(s->pid, SIGSTOP), 0);
+	for (int i = 1; i < 10; i++)
+		pending(&ni, "bot-a", i, (uint64_t)i + 1);
+	nats_sleep_ms(100); /* libnats' flusher has written them out */
+	nats_server_kill(s, SIGKILL);
+	nats_sleep_ms(200); /* the module has seen the connection drop */
+	assert_int_equal(nats_flush(&ni, &err), RTW_RETRY);
+	assert_int_equal(nats_server_restart(s), 0);
+	pending_once_connected(&ni, 10);
+	for (int i = 0; i < 400 && r == RTW_RETRY; i++) {
+		r = nats_flush(&ni, &err);
+		if (r == RTW_RETRY)
+			nats_sleep_ms(50);
+	}
+	if (r != RTW_OK)
+		fail_msg("the batch was never confirmed: %s", err.message);
+	nats_close(&ni);
+	m = js_read_all(s->url, STREAM, &n);
+	nats_check_bot_order(m, n, "bot-a", 11);
+	assert_int_equal(n, 11);
+	js_messages_free(m, n);
+}
+
 #define SERVER_TEST(f)                                                         \
 	cmocka_unit_test_setup_teardown(f, nats_test_server_setup,            \
 					nats_test_server_teardown)
@@ -178,6 +241,8 @@ int main(void)
 	    SERVER_TEST(a_batch_offered_again_adds_no_message),
 	    SERVER_TEST(no_connection_is_a_retry_not_a_pending),
 	    SERVER_TEST(batch_false_answers_each_event_at_once),
+	    SERVER_TEST(
+		a_batch_lost_with_its_connection_stays_before_the_next_event),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

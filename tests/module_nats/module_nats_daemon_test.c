@@ -242,18 +242,10 @@ static void test_nats_restart_mid_run_loses_nothing(void **state)
 	size_t n;
 
 	for (int idx = 0; idx < 60; idx++) {
-		/* Killed once the first 20 are in the stream: a kill while a
-		 * publish is in flight can reorder a bot's events (an open
-		 * defect: libnats resends a later event it had buffered
-		 * before the handler publishes the lost earlier one again;
-		 * seen once in six runs under valgrind). This test is about
-		 * the backlog across a restart. */
-		if (idx == 20) {
-			assert_int_equal(js_wait_count(f->server.url, STREAM,
-						       20, WAIT_MS),
-					 20);
+		/* Killed while the daemon may still be publishing the
+		 * first events: their order must survive the restart. */
+		if (idx == 20)
 			nats_server_kill(&f->server, SIGTERM);
-		}
 		if (idx == 40)
 			assert_int_equal(nats_server_restart(&f->server), 0);
 		/* the daemon answers 200 throughout: events wait in the

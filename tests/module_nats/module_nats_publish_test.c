@@ -176,7 +176,9 @@ static void test_server_down_is_a_quick_retry(void **state)
 	    nats_handle_until_ok(&ni, "bot-a", 1, 2, 50, 15000, &retries),
 	    RTW_OK);
 	assert_true(nats_logged(&ni, "disconnected from NATS"));
-	assert_true(nats_logged(&ni, "reconnected to nats://127.0.0.1:"));
+	/* replaced by a new connection, never reconnected in place (where
+	 * libnats would resend what it buffered meanwhile first) */
+	assert_false(nats_logged(&ni, "reconnected to"));
 	nats_close(&ni);
 	assert_int_equal(js_stream_count(s->url, STREAM), 2);
 }

@@ -6,12 +6,20 @@
 #include "nats_stream.h"
 #include "publish.h"
 
+/* The batch (re)starts on the connection as it is now: what its flush
+ * compares against. */
+static void start_batch(struct nats_batch *b, struct natsconn *c)
+{
+	b->errors_seen = atomic_load(&c->async_errors);
+	b->generation = atomic_load(&c->generation);
+	b->unsent = 0;
+}
+
 void nats_batch_init(struct nats_batch *b, struct natsconn *c)
 {
 	memset(b, 0, sizeof(*b));
 	pthread_mutex_init(&b->lock, NULL);
-	b->errors_seen = atomic_load(&c->async_errors);
-	b->generation = atomic_load(&c->generation);
+	start_batch(b, c);
 }
 
 static void free_items(struct nats_item *it)
@@ -40,6 +48,55 @@ static void keep(struct nats_batch *b, struct nats_item *it)
 	b->tail = it;
 }
 
+/* Publishes every kept item again; the ones still awaiting an
+ * acknowledgement are dropped first (their late acknowledgements are
+ * ignored; JetStream drops the repeats it has by their message id). */
+static void publish_again(struct nats_batch *b, struct natsconn *c, jsCtx *js)
+{
+	natsMsgList unconfirmed;
+	struct rtw_error err;
+
+	/* Only the context they went out on has them pending; a new one
+	 * that never published has no list (libnats 3.4 crashes on it). */
+	if (atomic_load(&c->generation) == b->generation &&
+	    js_PublishAsyncGetPendingList(&unconfirmed, js) == NATS_OK)
+		natsMsgList_Destroy(&unconfirmed);
+	start_batch(b, c);
+	for (struct nats_item *it = b->head; it != NULL; it = it->next)
+		if (publish_item_async(c, js, it, &err) != RTW_OK) {
+			b->unsent = 1; /* the next flush sends all again */
+			break;
+		}
+}
+
+/* Could a kept item be missing from the stream while a later one is in
+ * it? Yes once the connection they went out on was replaced, a publish
+ * of theirs failed, or sending them again stopped short. */
+static int batch_interrupted(const struct nats_batch *b, struct natsconn *c)
+{
+	return b->head != NULL &&
+	       (b->unsent || atomic_load(&c->generation) != b->generation ||
+		atomic_load(&c->async_errors) != b->errors_seen);
+}
+
+/* Publishes it after the kept items, which go out again first when they
+ * may have been lost (a bot's next event never lands before them). */
+static enum rtw_result publish_next(struct nats_batch *b, struct natsconn *c,
+				    jsCtx *js, struct nats_item *it,
+				    struct rtw_error *err)
+{
+	if (b->head == NULL)
+		start_batch(b, c);
+	else if (batch_interrupted(b, c))
+		publish_again(b, c, js);
+	if (b->unsent) {
+		rtw_error_set(err, "the batch before it could not be sent "
+				   "again");
+		return RTW_RETRY;
+	}
+	return publish_item_async(c, js, it, err);
+}
+
 enum rtw_result nats_batch_add(struct nats_batch *b, struct natsconn *c,
 			       struct nats_item *it, struct rtw_error *err)
 {
@@ -53,7 +110,7 @@ enum rtw_result nats_batch_add(struct nats_batch *b, struct natsconn *c,
 	}
 	r = stream_ensure(c, js, err);
 	if (r == RTW_OK)
-		r = publish_item_async(c, js, it, err);
+		r = publish_next(b, c, js, it, err);
 	natsconn_put(c);
 	if (r == RTW_OK) {
 		keep(b, it);
@@ -95,26 +152,6 @@ static int all_confirmed(struct nats_batch *b, struct natsconn *c, jsCtx *js,
 		return -1;
 	}
 	return 0;
-}
-
-/* Publishes every kept item again; the ones still awaiting an
- * acknowledgement are dropped first (their late acknowledgements are
- * ignored; JetStream drops the repeats it has by their message id). */
-static void publish_again(struct nats_batch *b, struct natsconn *c, jsCtx *js)
-{
-	natsMsgList unconfirmed;
-	struct rtw_error err;
-
-	if (js_PublishAsyncGetPendingList(&unconfirmed, js) == NATS_OK)
-		natsMsgList_Destroy(&unconfirmed);
-	b->errors_seen = atomic_load(&c->async_errors);
-	b->generation = atomic_load(&c->generation);
-	b->unsent = 0;
-	for (struct nats_item *it = b->head; it != NULL; it = it->next)
-		if (publish_item_async(c, js, it, &err) != RTW_OK) {
-			b->unsent = 1; /* the next flush sends all again */
-			break;
-		}
 }
 
 enum rtw_result nats_batch_flush(struct nats_batch *b, struct natsconn *c,

@@ -6,6 +6,14 @@
  * (JetStream drops the ones it has by their Nats-Msg-Id) and answers
  * RTW_RETRY; the next flush checks again.
  *
+ * Order: a handle() that finds the kept copies possibly lost (their
+ * connection was replaced, one of them failed) publishes them all again
+ * before its own event, so a bot's next event never reaches the stream
+ * ahead of an earlier one. What stays possible: JetStream refusing one
+ * message of a batch while taking the next ones on the same connection
+ * (a limit reached and freed again within one batch); that message then
+ * lands after them.
+ *
  * One lock covers publishing and flushing, so a flush waits for exactly
  * the events it answers for, and handle() on other workers waits while a
  * flush runs (at most publish_timeout_ms). */

@@ -30,24 +30,6 @@ static void on_connected(natsConnection *nc, void *closure)
 	log_connected(closure, nc, "connected to");
 }
 
-static void on_reconnected(natsConnection *nc, void *closure)
-{
-	log_connected(closure, nc, "reconnected to");
-}
-
-static void on_disconnected(natsConnection *nc, void *closure)
-{
-	struct natsconn *c = closure;
-
-	(void)nc;
-	if (atomic_load(&c->closing))
-		return;
-	c->host->log(c->host, RTW_LOG_WARNING,
-		     "disconnected from NATS; reconnecting every %d ms (events "
-		     "wait in the spool)",
-		     c->cfg->reconnect_wait_ms);
-}
-
 static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err,
 		     void *closure)
 {
@@ -112,10 +94,6 @@ static natsStatus set_callbacks(natsOptions *o, struct natsconn *c)
 	    natsOptions_SetRetryOnFailedConnect(o, true, on_connected, c);
 
 	if (s == NATS_OK)
-		s = natsOptions_SetDisconnectedCB(o, on_disconnected, c);
-	if (s == NATS_OK)
-		s = natsOptions_SetReconnectedCB(o, on_reconnected, c);
-	if (s == NATS_OK)
 		s = natsOptions_SetClosedCB(o, on_closed, c);
 	if (s == NATS_OK)
 		s = natsOptions_SetErrorHandler(o, on_error, c);
@@ -138,6 +116,8 @@ static natsStatus build_options(struct natsconn *c, natsOptions **out)
 		s = natsOptions_SetTimeout(o, cfg->connect_timeout_ms);
 	if (s == NATS_OK) /* never give up: events wait in the spool */
 		s = natsOptions_SetMaxReconnect(o, -1);
+	if (s == NATS_OK) /* a drop closes it; see nats_conn.h */
+		s = natsOptions_SetAllowReconnect(o, false);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectWait(o, cfg->reconnect_wait_ms);
 	if (s == NATS_OK) /* a publish in flight fails at once on a drop */
@@ -225,12 +205,10 @@ static void disconnect_now(struct natsconn *c)
 	c->js = NULL;
 	if (c->nc == NULL)
 		return;
-	atomic_store(&c->closing, 1);
 	natsConnection_Close(c->nc);
 	wait_closed(c);
 	natsConnection_Destroy(c->nc);
 	c->nc = NULL;
-	atomic_store(&c->closing, 0);
 }
 
 int natsconn_open(struct natsconn *c, const struct natscfg *cfg,
@@ -271,7 +249,20 @@ void natsconn_close(struct natsconn *c)
 	pthread_rwlock_destroy(&c->lock);
 }
 
-/* Replaces a connection libnats gave up on (or never made). */
+/* Logged here, not from libnats' disconnected callback: that callback
+ * could come after the closed one, when c may be freed already. */
+static void log_lost(struct natsconn *c)
+{
+	if (c->nc == NULL)
+		return; /* never made: connect_now logged why */
+	c->host->log(c->host, RTW_LOG_WARNING,
+		     "disconnected from NATS; reconnecting every %d ms (events "
+		     "wait in the spool)",
+		     c->cfg->reconnect_wait_ms);
+}
+
+/* Replaces a connection that dropped (libnats then closes it) or that
+ * was never made. */
 static void replace_closed(struct natsconn *c)
 {
 	struct rtw_error why = {{0}};
@@ -279,6 +270,7 @@ static void replace_closed(struct natsconn *c)
 	pthread_rwlock_wrlock(&c->lock);
 	if (c->nc == NULL ||
 	    natsConnection_Status(c->nc) == NATS_CONN_STATUS_CLOSED) {
+		log_lost(c);
 		disconnect_now(c);
 		if (connect_now(c, &why) != 0) {
 			c->host->log(c->host, RTW_LOG_WARNING, "%s",

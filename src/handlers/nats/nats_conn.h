@@ -2,13 +2,20 @@
  * instance, shared by its workers (libnats connections are thread-safe).
  *
  * The connection never blocks the daemon: it is created with "retry on
- * failed connect" and unlimited reconnects, so init succeeds while the
+ * failed connect" and unlimited attempts, so init succeeds while the
  * server is down and libnats keeps connecting in the background. A
  * publish takes the connection only while it is connected; otherwise the
  * event is answered RETRY at once (the host backs off), and pending
- * requests fail as soon as the connection drops. Should libnats give up
- * on a connection (closed, e.g. after repeated authorization errors), the
- * next publish replaces it. */
+ * requests fail as soon as the connection drops.
+ *
+ * libnats' own reconnect is off: a connection that drops is closed, and
+ * the next publish replaces it (counted in `generation`). Reconnecting in
+ * place, libnats buffers what is published while it reconnects and sends
+ * that first on the new connection, ahead of earlier events that were
+ * lost with the old one and are only published again later: a bot's
+ * events out of order in the stream. A new connection starts empty, and
+ * the batch (nats_batch.h) sees the new generation and publishes its kept
+ * copies again before anything newer. */
 #ifndef NATS_HANDLER_CONN_H
 #define NATS_HANDLER_CONN_H
 
@@ -31,9 +38,6 @@ struct natsconn {
 	pthread_mutex_t closed_lock;
 	pthread_cond_t closed_cond;
 	int closed_seen;
-	/* Set while this side closes the connection: the disconnect then
-	 * is no news for the log. */
-	atomic_int closing;
 	/* The stream is known to exist (see nats_stream.h). */
 	pthread_mutex_t stream_lock;
 	atomic_int stream_ready;
