@@ -298,6 +298,7 @@ static void *reader_main(void *arg)
 	long retry_ms = READ_RETRY_FIRST_MS;
 	size_t room;
 
+	name_this_thread("rd", d->h->conf->name);
 	while ((room = wait_for_room(d)) > 0) {
 		uint64_t committed = spool_committed(d->rt->spool);
 		uint64_t n;
@@ -533,6 +534,7 @@ static void *worker_main(void *arg)
 {
 	struct dispatcher *d = arg;
 
+	name_this_thread("wk", d->h->conf->name);
 	pthread_mutex_lock(&d->lock);
 	while (!d->stopping) {
 		int64_t now = mono_ms(), wake = -1;

@@ -222,6 +222,7 @@ static void *load_guard_main(void *arg)
 	struct timespec tick = {0, LOAD_GUARD_TICK_MS * 1000000L};
 	sigset_t stop;
 
+	name_this_thread("rtw-loadguard", NULL);
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);

@@ -664,6 +664,7 @@ static void *committer_main(void *arg)
 	struct spool *s = arg;
 	int64_t last_cleanup = 0;
 
+	name_this_thread("rtw-commit", NULL);
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		int pending = s->opt.fsync != FSYNC_OFF &&
@@ -701,6 +702,7 @@ static void *spare_writer_main(void *arg)
 {
 	struct spool *s = arg;
 
+	name_this_thread("rtw-spare", NULL);
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		int ready;

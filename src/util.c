@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -93,4 +95,15 @@ int probe_writable_dir(const char *dir, size_t bytes)
 		rc = errno ? errno : EIO;
 	close(fd);
 	return rc;
+}
+
+void name_this_thread(const char *role, const char *handler)
+{
+	char name[16]; /* the kernel's TASK_COMM_LEN */
+
+	if (handler != NULL)
+		snprintf(name, sizeof(name), "%s:%s", role, handler);
+	else
+		snprintf(name, sizeof(name), "%s", role);
+	(void)pthread_setname_np(pthread_self(), name);
 }

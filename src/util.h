@@ -1,5 +1,6 @@
 /* util.c: small things several files need: clocks in milliseconds,
- * monotonic condition variables, mkdir -p and a writability probe. */
+ * monotonic condition variables, mkdir -p, a writability probe and
+ * thread names. */
 #ifndef RTW_UTIL_H
 #define RTW_UTIL_H
 
@@ -32,5 +33,9 @@ int make_dirs(const char *path, mode_t mode);
 /* Can a file of `bytes` be created and synced in dir right now? Returns
  * 0 or the errno that stopped it. Leaves nothing behind. */
 int probe_writable_dir(const char *dir, size_t bytes);
+
+/* Names the calling thread "<role>" or "<role>:<handler>" (cut to the
+ * kernel's 15 bytes), as `top -H`, `ps -L` and perf show it. */
+void name_this_thread(const char *role, const char *handler);
 
 #endif

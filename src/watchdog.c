@@ -43,6 +43,7 @@ static void *watchdog_main(void *arg)
 {
 	struct watchdog *w = arg;
 
+	name_this_thread("rtw-watchdog", NULL);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
 		struct timespec until = mono_deadline(1000);
