@@ -286,6 +286,14 @@ enum dedup_result dedup_reserve(struct dedup *d, const struct dedup_key *k,
 	return r;
 }
 
+void dedup_reserve_again(struct dedup *d, const struct dedup_key *k,
+			 int64_t now_ms)
+{
+	pthread_mutex_lock(&d->lock);
+	insert(d, k, now_ms); /* in gen[0], found before any older entry */
+	unlock(d);
+}
+
 void dedup_confirm(struct dedup *d, const struct dedup_key *k, uint64_t seq)
 {
 	struct entry *e;

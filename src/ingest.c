@@ -91,8 +91,15 @@ void ingest_body(struct runtime *rt, size_t endpoint, char *body, size_t len,
 	dedup_key_make(path, delivery_id, body, len, &key, key_text);
 	switch (dedup_reserve(rt->dedup, &key, received_ms, &seq)) {
 	case DEDUP_SEEN:
-		answer_duplicate(rt, seq, v);
-		goto out;
+		if (!spool_suspect(rt->spool, seq)) {
+			answer_duplicate(rt, seq, v);
+			goto out;
+		}
+		/* Its copy was written before a flush that failed: maybe
+		 * not on disk. Stored again: a second delivery is better
+		 * than none. */
+		dedup_reserve_again(rt->dedup, &key, received_ms);
+		break;
 	case DEDUP_PENDING:
 		set_verdict(v, 503, "a copy of this event is being stored");
 		goto out;

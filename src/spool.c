@@ -35,6 +35,10 @@ struct retired {
 	off_t keep; /* where its records end; -1: nothing to cut */
 };
 
+/* Failure episodes remembered by spool_suspect: more than a disk fails in
+ * one dedup window. */
+#define SUSPECT_RANGES 8
+
 struct waiter {
 	uint64_t seq;
 	spool_commit_fn done;
@@ -69,6 +73,14 @@ struct spool {
 	 * reached the disk. */
 	int flush_failed;
 	int roll;
+	/* The records of failed flushes, by seq: a later flush that works
+	 * commits them, but after an I/O error the kernel may have dropped
+	 * their pages without a later fdatasync saying so (spool_suspect).
+	 * The last SUSPECT_RANGES episodes; hi 0: unused. */
+	struct {
+		uint64_t lo, hi;
+	} suspect[SUSPECT_RANGES];
+	unsigned suspect_next;
 
 	uint64_t next_seq, written, committed, done;
 	int error; /* errno of the last failure, 0 after a success */
@@ -526,6 +538,36 @@ static void close_retired(struct retired *old, size_t n)
 	free(old);
 }
 
+/* After a failed flush: what was written and not committed is suspect.
+ * While flushes keep failing nothing is appended, so one episode is one
+ * range. Lock held. */
+static void mark_suspect(struct spool *s)
+{
+	unsigned last = (s->suspect_next + SUSPECT_RANGES - 1) % SUSPECT_RANGES;
+
+	if (s->written <= s->committed)
+		return;
+	if (s->flush_failed && s->suspect[last].hi != 0) {
+		s->suspect[last].hi = s->written; /* the same episode */
+		return;
+	}
+	s->suspect[s->suspect_next].lo = s->committed + 1;
+	s->suspect[s->suspect_next].hi = s->written;
+	s->suspect_next = (s->suspect_next + 1) % SUSPECT_RANGES;
+}
+
+int spool_suspect(struct spool *s, uint64_t seq)
+{
+	int found = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (unsigned i = 0; i < SUSPECT_RANGES && !found; i++)
+		found = s->suspect[i].hi != 0 && seq >= s->suspect[i].lo &&
+			seq <= s->suspect[i].hi;
+	pthread_mutex_unlock(&s->lock);
+	return found;
+}
+
 /* One round: make everything written so far durable. Returns 0, or -1
  * when a flush failed. Lock held on entry and exit; released during the
  * flushes. */
@@ -559,6 +601,7 @@ static int commit_round(struct spool *s)
 		 * pages: nothing unsynced can be promised. Fail those
 		 * requests (503); the sender retries them. */
 		s->error = errno ? errno : EIO;
+		mark_suspect(s);
 		if (!s->flush_failed)
 			log_warn("spool: flush failed; refusing events until "
 				 "a flush succeeds");

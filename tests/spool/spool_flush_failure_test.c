@@ -3,7 +3,9 @@
  * was to sync stays owed (a segment left behind is synced again by a later
  * round, not closed unsynced), appends are refused until a round succeeds,
  * and then the next record starts a new segment, so that if the failed
- * pages never reach the disk, recovery cuts that segment and no other. */
+ * pages never reach the disk, recovery cuts that segment and no other.
+ * The failed round's records stay suspect (spool_suspect) once a later
+ * round commits them. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -116,6 +118,8 @@ static void a_failed_flush_is_owed_and_starts_a_new_segment(void **state)
 	assert_int_equal(end.segment, 4);
 	assert_true(atomic_load(&failed));
 	assert_int_not_equal(spool_error(fx->s), 0);
+	assert_true(spool_suspect(fx->s, 4)); /* its pages may be lost */
+	assert_false(spool_suspect(fx->s, 3));
 
 	/* The committer's next round (within 100 ms) syncs what the failed
 	 * one owed: the first segment again (before the fix it was closed
@@ -126,6 +130,8 @@ static void a_failed_flush_is_owed_and_starts_a_new_segment(void **state)
 	 * whose flush failed), durable. */
 	assert_true(append_and_commit(fx->s, 5, &end));
 	assert_int_equal(end.segment, 5);
+	assert_true(spool_suspect(fx->s, 4)); /* committed, still unsure */
+	assert_false(spool_suspect(fx->s, 5));
 	fixture_close(fx);
 
 	fixture_open(fx, FSYNC_BATCH, 4096, &log);
@@ -169,6 +175,10 @@ static void appends_are_refused_while_flushes_fail(void **state)
 	assert_int_equal(append_pattern(fx->s, 5, BODY, &end), 5);
 	assert_int_equal(end.segment, 5);
 	wait_committed(fx->s, 5);
+	/* many failed rounds, one episode: only record 4 */
+	assert_true(spool_suspect(fx->s, 4));
+	assert_false(spool_suspect(fx->s, 3));
+	assert_false(spool_suspect(fx->s, 5));
 	free(body);
 }
 
