@@ -58,6 +58,21 @@ static void flush_ok(struct nats_instance *ni)
 		fail_msg("flush answered RETRY: %s", err.message);
 }
 
+/* Flushes every 50 ms until a flush confirms the batch (at most 20 s). */
+static void flush_until_confirmed(struct nats_instance *ni)
+{
+	struct rtw_error err = {{0}};
+	enum rtw_result r = RTW_RETRY;
+
+	for (int i = 0; i < 400 && r == RTW_RETRY; i++) {
+		r = nats_flush(ni, &err);
+		if (r == RTW_RETRY)
+			nats_sleep_ms(50);
+	}
+	if (r != RTW_OK)
+		fail_msg("the batch was never confirmed: %s", err.message);
+}
+
 static void a_flush_confirms_the_whole_batch_in_order(void **state)
 {
 	struct nats_server *s = *state;
@@ -86,7 +101,6 @@ static void an_unconfirmed_batch_is_sent_again(void **state)
 	struct nats_server *s = *state;
 	struct nats_instance ni;
 	struct rtw_error err = {{0}};
-	enum rtw_result r = RTW_RETRY;
 	struct js_message *m;
 	size_t n;
 
@@ -99,13 +113,7 @@ static void an_unconfirmed_batch_is_sent_again(void **state)
 	assert_int_equal(nats_flush(&ni, &err), RTW_RETRY);
 	assert_true(err.message[0] != '\0');
 	assert_int_equal(nats_server_restart(s), 0);
-	for (int i = 0; i < 400 && r == RTW_RETRY; i++) {
-		r = nats_flush(&ni, &err);
-		if (r == RTW_RETRY)
-			nats_sleep_ms(50);
-	}
-	if (r != RTW_OK)
-		fail_msg("the batch was never confirmed: %s", err.message);
+	flush_until_confirmed(&ni);
 	nats_close(&ni);
 	m = js_read_all(s->url, STREAM, &n);
 	assert_int_equal(n, 50);
@@ -199,7 +207,6 @@ static void a_batch_lost_with_its_connection_stays_before_the_next_event(
 	struct nats_server *s = *state;
 	struct nats_instance ni;
 	struct rtw_error err = {{0}};
-	enum rtw_result r = RTW_RETRY;
 	struct js_message *m;
 	size_t n;
 
@@ -215,13 +222,7 @@ static void a_batch_lost_with_its_connection_stays_before_the_next_event(
 	assert_int_equal(nats_flush(&ni, &err), RTW_RETRY);
 	assert_int_equal(nats_server_restart(s), 0);
 	pending_once_connected(&ni, 10);
-	for (int i = 0; i < 400 && r == RTW_RETRY; i++) {
-		r = nats_flush(&ni, &err);
-		if (r == RTW_RETRY)
-			nats_sleep_ms(50);
-	}
-	if (r != RTW_OK)
-		fail_msg("the batch was never confirmed: %s", err.message);
+	flush_until_confirmed(&ni);
 	nats_close(&ni);
 	m = js_read_all(s->url, STREAM, &n);
 	nats_check_bot_order(m, n, "bot-a", 11);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "daemon_harness.h"
 #include "errlist.h"
 #include "ingest.h"
 #include "log.h"
@@ -45,28 +46,6 @@ struct fixture {
 	size_t len;
 };
 
-static char *read_fixture(const char *name, size_t *len)
-{
-	char path[512], *buf;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/fixtures/events/%s",
-		 RTW_TEST_SOURCE_DIR, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -93,7 +72,9 @@ static int setup(void **state)
 	fx->rt = runtime_open(config_load(conf, &errs), &errs);
 	assert_non_null(fx->rt);
 	assert_int_equal(runtime_start(fx->rt), 0);
-	fx->body = read_fixture("chat_message.json", &fx->len);
+	fx->body = harness_read_file(HARNESS_FIXTURES "/chat_message.json",
+				     &fx->len);
+	assert_non_null(fx->body);
 	*state = fx;
 	return 0;
 }
