@@ -286,12 +286,25 @@ enum dedup_result dedup_reserve(struct dedup *d, const struct dedup_key *k,
 	return r;
 }
 
-void dedup_reserve_again(struct dedup *d, const struct dedup_key *k,
-			 int64_t now_ms)
+enum dedup_result dedup_reserve_again(struct dedup *d,
+				      const struct dedup_key *k, int64_t now_ms,
+				      uint64_t *seq)
 {
+	enum dedup_result r = DEDUP_NEW;
+	struct entry *e;
+
 	pthread_mutex_lock(&d->lock);
-	insert(d, k, now_ms); /* in gen[0], found before any older entry */
+	e = find(d, k);
+	if (e != NULL && !e->cancelled && e->seq != *seq) {
+		r = e->seq == 0 ? DEDUP_PENDING : DEDUP_SEEN;
+		*seq = e->seq;
+	} else {
+		/* into gen[0]: over the entry if it is there, else found
+		 * before the older one */
+		insert(d, k, now_ms);
+	}
 	unlock(d);
+	return r;
 }
 
 void dedup_confirm(struct dedup *d, const struct dedup_key *k, uint64_t seq)

@@ -43,11 +43,14 @@ enum dedup_result {
  * reserves it when new. */
 enum dedup_result dedup_reserve(struct dedup *d, const struct dedup_key *k,
 				int64_t now_ms, uint64_t *seq);
-/* Reserves k again although dedup_reserve found it accepted (DEDUP_SEEN):
- * the stored copy turned out unsure (spool_suspect), so the event is
- * stored again; dedup_confirm or dedup_cancel follows as after DEDUP_NEW. */
-void dedup_reserve_again(struct dedup *d, const struct dedup_key *k,
-			 int64_t now_ms);
+/* dedup_reserve answered DEDUP_SEEN with *seq, but that copy turned out
+ * unsure (spool_suspect): reserves k again, so the event is stored again
+ * (DEDUP_NEW; dedup_confirm or dedup_cancel follows), unless another
+ * request got there first: DEDUP_PENDING while it stores, DEDUP_SEEN with
+ * its *seq once stored. */
+enum dedup_result dedup_reserve_again(struct dedup *d,
+				      const struct dedup_key *k, int64_t now_ms,
+				      uint64_t *seq);
 /* Records the seq of a reserved key once stored. */
 void dedup_confirm(struct dedup *d, const struct dedup_key *k, uint64_t seq);
 /* Forgets a reserved key whose event could not be stored. */

@@ -298,7 +298,6 @@ static void *reader_main(void *arg)
 	long retry_ms = READ_RETRY_FIRST_MS;
 	size_t room;
 
-	name_this_thread("rd", d->h->conf->name);
 	while ((room = wait_for_room(d)) > 0) {
 		uint64_t committed = spool_committed(d->rt->spool);
 		uint64_t n;
@@ -534,7 +533,6 @@ static void *worker_main(void *arg)
 {
 	struct dispatcher *d = arg;
 
-	name_this_thread("wk", d->h->conf->name);
 	pthread_mutex_lock(&d->lock);
 	while (!d->stopping) {
 		int64_t now = mono_ms(), wake = -1;
@@ -578,12 +576,14 @@ static void *worker_main(void *arg)
 
 static int start_threads(struct dispatcher *d)
 {
-	if (pthread_create(&d->reader_thread, NULL, reader_main, d) != 0)
+	const char *name = d->h->conf->name;
+
+	if (thread_start(&d->reader_thread, reader_main, d, "rd", name) != 0)
 		return -1;
 	d->reader_started = 1;
 	for (; d->nstarted < d->nworkers; d->nstarted++)
-		if (pthread_create(&d->workers[d->nstarted], NULL, worker_main,
-				   d) != 0)
+		if (thread_start(&d->workers[d->nstarted], worker_main, d, "wk",
+				 name) != 0)
 			return -1;
 	return 0;
 }

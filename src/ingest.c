@@ -80,6 +80,7 @@ void ingest_body(struct runtime *rt, size_t endpoint, char *body, size_t len,
 	char key_text[DEDUP_TEXT_LEN];
 	struct stored_event *se;
 	struct dedup_key key;
+	enum dedup_result r;
 	uint64_t seq = 0;
 
 	se = stored_event_new(body, len, v->reason, sizeof(v->reason));
@@ -89,17 +90,15 @@ void ingest_body(struct runtime *rt, size_t endpoint, char *body, size_t len,
 		return;
 	}
 	dedup_key_make(path, delivery_id, body, len, &key, key_text);
-	switch (dedup_reserve(rt->dedup, &key, received_ms, &seq)) {
+	r = dedup_reserve(rt->dedup, &key, received_ms, &seq);
+	/* A copy written before a flush that failed may not be on disk:
+	 * stored again (a second delivery is better than none). */
+	while (r == DEDUP_SEEN && spool_suspect(rt->spool, seq))
+		r = dedup_reserve_again(rt->dedup, &key, received_ms, &seq);
+	switch (r) {
 	case DEDUP_SEEN:
-		if (!spool_suspect(rt->spool, seq)) {
-			answer_duplicate(rt, seq, v);
-			goto out;
-		}
-		/* Its copy was written before a flush that failed: maybe
-		 * not on disk. Stored again: a second delivery is better
-		 * than none. */
-		dedup_reserve_again(rt->dedup, &key, received_ms);
-		break;
+		answer_duplicate(rt, seq, v);
+		goto out;
 	case DEDUP_PENDING:
 		set_verdict(v, 503, "a copy of this event is being stored");
 		goto out;

@@ -222,7 +222,6 @@ static void *load_guard_main(void *arg)
 	struct timespec tick = {0, LOAD_GUARD_TICK_MS * 1000000L};
 	sigset_t stop;
 
-	name_this_thread("rtw-loadguard", NULL);
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
@@ -246,7 +245,8 @@ static void load_guard_start(struct load_guard *g)
 {
 	atomic_init(&g->done, 0);
 	g->started =
-	    pthread_create(&g->thread, NULL, load_guard_main, g) == 0;
+	    thread_start(&g->thread, load_guard_main, g, "rtw-loadguard",
+			 NULL) == 0;
 }
 
 static void load_guard_stop(struct load_guard *g)

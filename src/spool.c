@@ -35,8 +35,8 @@ struct retired {
 	off_t keep; /* where its records end; -1: nothing to cut */
 };
 
-/* Failure episodes remembered by spool_suspect: more than a disk fails in
- * one dedup window. */
+/* Failure episodes spool_suspect tells apart; older ones are merged into
+ * the oldest kept (add_suspect_range), never forgotten. */
 #define SUSPECT_RANGES 8
 
 struct waiter {
@@ -76,7 +76,8 @@ struct spool {
 	/* The records of failed flushes, by seq: a later flush that works
 	 * commits them, but after an I/O error the kernel may have dropped
 	 * their pages without a later fdatasync saying so (spool_suspect).
-	 * The last SUSPECT_RANGES episodes; hi 0: unused. */
+	 * One range per episode; hi 0: unused. Kept in memory only: a
+	 * restart forgets them (README). */
 	struct {
 		uint64_t lo, hi;
 	} suspect[SUSPECT_RANGES];
@@ -420,13 +421,70 @@ out:
 	return rc;
 }
 
+/* ---- suspect records ----------------------------------------------------- */
+
+/* Is seq in a suspect range? Lock held. */
+static int suspect_locked(const struct spool *s, uint64_t seq)
+{
+	for (unsigned i = 0; i < SUSPECT_RANGES; i++)
+		if (s->suspect[i].hi != 0 && seq >= s->suspect[i].lo &&
+		    seq <= s->suspect[i].hi)
+			return 1;
+	return 0;
+}
+
+int spool_suspect(struct spool *s, uint64_t seq)
+{
+	int found;
+
+	pthread_mutex_lock(&s->lock);
+	found = suspect_locked(s, seq);
+	pthread_mutex_unlock(&s->lock);
+	return found;
+}
+
+/* A new range goes where the oldest was; the oldest is not forgotten but
+ * merged into the next oldest (seqs only grow, so that one's lo moves
+ * down: a superset, at worst an event stored once more). Lock held. */
+static void add_suspect_range(struct spool *s, uint64_t lo, uint64_t hi)
+{
+	unsigned slot = s->suspect_next;
+	unsigned next = (slot + 1) % SUSPECT_RANGES;
+
+	if (s->suspect[slot].hi != 0 && s->suspect[next].hi != 0)
+		s->suspect[next].lo = s->suspect[slot].lo;
+	s->suspect[slot].lo = lo;
+	s->suspect[slot].hi = hi;
+	s->suspect_next = next;
+}
+
+/* After a failed flush: what was written and not committed is suspect.
+ * While flushes keep failing nothing is appended, so one episode is one
+ * range. Lock held. */
+static void mark_suspect(struct spool *s)
+{
+	unsigned last = (s->suspect_next + SUSPECT_RANGES - 1) % SUSPECT_RANGES;
+
+	if (s->written <= s->committed)
+		return;
+	if (s->flush_failed && s->suspect[last].hi != 0)
+		s->suspect[last].hi = s->written; /* the same episode */
+	else
+		add_suspect_range(s, s->committed + 1, s->written);
+}
+
 void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
 		     void *arg)
 {
 	int now = 0, ok = 1;
 
 	pthread_mutex_lock(&s->lock);
-	if (seq <= s->committed) {
+	if (suspect_locked(s, seq)) {
+		/* its flush failed (perhaps before this request got here):
+		 * a later commit does not make it sure */
+		now = 1;
+		ok = 0;
+	} else if (seq <= s->committed) {
 		now = 1;
 	} else if (s->stopping) {
 		now = 1;
@@ -536,36 +594,6 @@ static void close_retired(struct retired *old, size_t n)
 	for (size_t i = 0; i < n; i++)
 		close(old[i].fd);
 	free(old);
-}
-
-/* After a failed flush: what was written and not committed is suspect.
- * While flushes keep failing nothing is appended, so one episode is one
- * range. Lock held. */
-static void mark_suspect(struct spool *s)
-{
-	unsigned last = (s->suspect_next + SUSPECT_RANGES - 1) % SUSPECT_RANGES;
-
-	if (s->written <= s->committed)
-		return;
-	if (s->flush_failed && s->suspect[last].hi != 0) {
-		s->suspect[last].hi = s->written; /* the same episode */
-		return;
-	}
-	s->suspect[s->suspect_next].lo = s->committed + 1;
-	s->suspect[s->suspect_next].hi = s->written;
-	s->suspect_next = (s->suspect_next + 1) % SUSPECT_RANGES;
-}
-
-int spool_suspect(struct spool *s, uint64_t seq)
-{
-	int found = 0;
-
-	pthread_mutex_lock(&s->lock);
-	for (unsigned i = 0; i < SUSPECT_RANGES && !found; i++)
-		found = s->suspect[i].hi != 0 && seq >= s->suspect[i].lo &&
-			seq <= s->suspect[i].hi;
-	pthread_mutex_unlock(&s->lock);
-	return found;
 }
 
 /* One round: make everything written so far durable. Returns 0, or -1
@@ -707,7 +735,6 @@ static void *committer_main(void *arg)
 	struct spool *s = arg;
 	int64_t last_cleanup = 0;
 
-	name_this_thread("rtw-commit", NULL);
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		int pending = s->opt.fsync != FSYNC_OFF &&
@@ -745,7 +772,6 @@ static void *spare_writer_main(void *arg)
 {
 	struct spool *s = arg;
 
-	name_this_thread("rtw-spare", NULL);
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		int ready;
@@ -770,7 +796,8 @@ static int start_spare_writer(struct spool *s)
 {
 	if (!s->opt.prewrite || s->opt.fsync == FSYNC_OFF)
 		return 0;
-	if (pthread_create(&s->spare_writer, NULL, spare_writer_main, s) != 0)
+	if (thread_start(&s->spare_writer, spare_writer_main, s, "rtw-spare",
+			 NULL) != 0)
 		return -1;
 	s->spare_writer_started = 1;
 	return 0;
@@ -833,7 +860,8 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 		snprintf(why, whylen, "cannot read the spool in %s", s->dir);
 		goto fail;
 	}
-	if (pthread_create(&s->committer, NULL, committer_main, s) != 0) {
+	if (thread_start(&s->committer, committer_main, s, "rtw-commit",
+			 NULL) != 0) {
 		snprintf(why, whylen, "cannot start the committer thread");
 		goto fail;
 	}

@@ -97,13 +97,18 @@ int probe_writable_dir(const char *dir, size_t bytes)
 	return rc;
 }
 
-void name_this_thread(const char *role, const char *handler)
+int thread_start(pthread_t *t, void *(*main_fn)(void *), void *arg,
+		 const char *role, const char *handler)
 {
 	char name[16]; /* the kernel's TASK_COMM_LEN */
+	int rc = pthread_create(t, NULL, main_fn, arg);
 
+	if (rc != 0)
+		return rc;
 	if (handler != NULL)
 		snprintf(name, sizeof(name), "%s:%s", role, handler);
 	else
 		snprintf(name, sizeof(name), "%s", role);
-	(void)pthread_setname_np(pthread_self(), name);
+	(void)pthread_setname_np(*t, name);
+	return 0;
 }

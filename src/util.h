@@ -34,8 +34,11 @@ int make_dirs(const char *path, mode_t mode);
  * 0 or the errno that stopped it. Leaves nothing behind. */
 int probe_writable_dir(const char *dir, size_t bytes);
 
-/* Names the calling thread "<role>" or "<role>:<handler>" (cut to the
- * kernel's 15 bytes), as `top -H`, `ps -L` and perf show it. */
-void name_this_thread(const char *role, const char *handler);
+/* pthread_create (default attributes), then names the thread "<role>" or
+ * "<role>:<handler>" (cut to the kernel's 15 bytes), as `top -H`,
+ * `ps -L` and perf show it. Named by its creator, so it has its name by
+ * the time this returns. Returns pthread_create's result. */
+int thread_start(pthread_t *t, void *(*main_fn)(void *), void *arg,
+		 const char *role, const char *handler);
 
 #endif

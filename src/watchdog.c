@@ -43,7 +43,6 @@ static void *watchdog_main(void *arg)
 {
 	struct watchdog *w = arg;
 
-	name_this_thread("rtw-watchdog", NULL);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
 		struct timespec until = mono_deadline(1000);
@@ -64,7 +63,8 @@ struct watchdog *watchdog_start(int64_t timeout_ms)
 	w->timeout_ms = timeout_ms;
 	pthread_mutex_init(&w->lock, NULL);
 	cond_init_monotonic(&w->stop_cv);
-	if (pthread_create(&w->thread, NULL, watchdog_main, w) != 0) {
+	if (thread_start(&w->thread, watchdog_main, w, "rtw-watchdog",
+			 NULL) != 0) {
 		pthread_cond_destroy(&w->stop_cv);
 		pthread_mutex_destroy(&w->lock);
 		free(w);

@@ -92,6 +92,35 @@ static void cancelled_key_is_new_again(void **state)
 	dedup_free(d);
 }
 
+/* A seen key whose copy turned out unsure (spool_suspect) is reserved
+ * again by one request only: the next one waits (PENDING), and once the
+ * new copy is confirmed, a request still holding the old seq is told the
+ * new one. */
+static void a_key_is_reserved_again_by_one_request_only(void **state)
+{
+	struct dedup *d = dedup_new(WINDOW, MANY_ENTRIES);
+	struct dedup_key k = key_of("/recall/events", "msg_1");
+	uint64_t seq = 5;
+
+	expect_reserve(d, k, T0, DEDUP_NEW, 0);
+	dedup_confirm(d, &k, 5);
+	assert_int_equal(dedup_reserve_again(d, &k, T0 + 1, &seq), DEDUP_NEW);
+	seq = 5; /* a second retry that also saw 5 */
+	assert_int_equal(dedup_reserve_again(d, &k, T0 + 2, &seq),
+			 DEDUP_PENDING);
+	expect_reserve(d, k, T0 + 3, DEDUP_PENDING, 0);
+	dedup_confirm(d, &k, 9);
+	seq = 5;
+	assert_int_equal(dedup_reserve_again(d, &k, T0 + 4, &seq), DEDUP_SEEN);
+	assert_int_equal(seq, 9);
+	expect_reserve(d, k, T0 + 5, DEDUP_SEEN, 9);
+	/* a failed second store: the key is new again */
+	assert_int_equal(dedup_reserve_again(d, &k, T0 + 6, &seq), DEDUP_NEW);
+	dedup_cancel(d, &k);
+	expect_reserve(d, k, T0 + 7, DEDUP_NEW, 0);
+	dedup_free(d);
+}
+
 /* A key reserved at T0 asked for again at T0 + age. */
 static void a_key_is_seen_within_the_window_and_new_after_it(void **state)
 {
@@ -386,6 +415,7 @@ int main(void)
 		new_key_is_reserved_then_seen_with_its_confirmed_seq),
 	    cmocka_unit_test(reserved_key_is_pending_until_confirmed),
 	    cmocka_unit_test(cancelled_key_is_new_again),
+	    cmocka_unit_test(a_key_is_reserved_again_by_one_request_only),
 	    cmocka_unit_test(a_key_is_seen_within_the_window_and_new_after_it),
 	    cmocka_unit_test(keys_stay_seen_across_rotations_for_their_window),
 	    cmocka_unit_test(large_generations_rotate_with_their_keys),

@@ -243,7 +243,9 @@ static void test_nats_restart_mid_run_loses_nothing(void **state)
 
 	for (int idx = 0; idx < 60; idx++) {
 		/* Killed while the daemon may still be publishing the
-		 * first events: their order must survive the restart. */
+		 * first events: their order must survive the restart. Not
+		 * every run hits a publish in flight; module_nats_batch
+		 * has the deterministic test of that. */
 		if (idx == 20)
 			nats_server_kill(&f->server, SIGTERM);
 		if (idx == 40)

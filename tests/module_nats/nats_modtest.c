@@ -110,6 +110,24 @@ int nats_logged(struct nats_instance *ni, const char *needle)
 	return found;
 }
 
+int nats_lines_starting(struct nats_instance *ni, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	int n = 0;
+
+	pthread_mutex_lock(&ni->mock.lock);
+	for (const char *line = ni->mock.log; *line != '\0';) {
+		const char *end = strchr(line, '\n');
+
+		n += strncmp(line, prefix, len) == 0;
+		if (end == NULL)
+			break;
+		line = end + 1;
+	}
+	pthread_mutex_unlock(&ni->mock.lock);
+	return n;
+}
+
 void nats_event_chat(struct nats_test_event *te, const char *bot, int idx,
 		     uint64_t seq)
 {

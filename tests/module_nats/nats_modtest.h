@@ -42,6 +42,8 @@ enum rtw_result nats_flush(struct nats_instance *ni, struct rtw_error *err);
 void nats_close(struct nats_instance *ni);
 /* 1 when the instance's log holds needle. */
 int nats_logged(struct nats_instance *ni, const char *needle);
+/* How many of the instance's log lines start with prefix. */
+int nats_lines_starting(struct nats_instance *ni, const char *prefix);
 
 /* An event with a body it owns. */
 struct nats_test_event {

@@ -30,6 +30,7 @@
  * successful ones on it after a failure. */
 static atomic_ulong failing_ino;
 static atomic_int failures_left, failed, synced_after;
+static atomic_int fail_all; /* every fdatasync fails while set */
 
 int __real_fdatasync(int fd);
 int __wrap_fdatasync(int fd);
@@ -40,6 +41,10 @@ int __wrap_fdatasync(int fd)
 	unsigned long ino = fstat(fd, &st) == 0 ? (unsigned long)st.st_ino : 0;
 	int rc;
 
+	if (atomic_load(&fail_all)) {
+		errno = EIO;
+		return -1;
+	}
 	if (ino != 0 && ino == atomic_load(&failing_ino) &&
 	    atomic_load(&failures_left) > 0) {
 		atomic_fetch_sub(&failures_left, 1);
@@ -182,6 +187,65 @@ static void appends_are_refused_while_flushes_fail(void **state)
 	free(body);
 }
 
+/* Appends record n while every flush fails and waits for a round to have
+ * failed on it; flushes work again when it returns. */
+static uint64_t append_in_failed_round(struct spool *s, uint64_t n)
+{
+	struct timespec tick = {0, 5 * 1000 * 1000};
+	struct spool_position end;
+	uint64_t seq;
+
+	atomic_store(&fail_all, 1);
+	seq = append_pattern(s, n, BODY, &end);
+	for (int i = 0; i < 2000 && !spool_suspect(s, seq); i++)
+		nanosleep(&tick, NULL);
+	atomic_store(&fail_all, 0);
+	assert_true(spool_suspect(s, seq));
+	return seq;
+}
+
+/* A request registers for its commit only after its append: when the
+ * failed round ran in between and a later one committed the record, it
+ * must still hear "not durable" (before: ok, so a 200 for a record the
+ * spool knows to be unsure). */
+static void a_late_waiter_of_a_failed_round_is_told_it_failed(void **state)
+{
+	struct fixture *fx = *state;
+	struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			    0, 0};
+	uint64_t seq;
+
+	fixture_open(fx, FSYNC_BATCH, 1 << 20, NULL);
+	seq = append_in_failed_round(fx->s, 1);
+	wait_committed(fx->s, seq);
+	spool_on_commit(fx->s, seq, on_commit, &o);
+	assert_true(o.done); /* answered at once */
+	assert_false(o.ok);
+}
+
+/* More failure episodes than the spool keeps ranges for: the oldest are
+ * merged, never forgotten (before: the ninth episode made the first
+ * record sure again). */
+static void every_failed_episode_stays_suspect(void **state)
+{
+	struct fixture *fx = *state;
+	struct spool_position end;
+	uint64_t first, n = 1, clean;
+
+	fixture_open(fx, FSYNC_BATCH, 1 << 20, NULL);
+	first = append_in_failed_round(fx->s, n++);
+	for (int episode = 1; episode < 12; episode++) {
+		wait_committed(fx->s, n - 1);
+		wait_committed(fx->s, append_pattern(fx->s, n++, BODY, &end));
+		append_in_failed_round(fx->s, n++);
+	}
+	wait_committed(fx->s, n - 1);
+	assert_true(spool_suspect(fx->s, first));
+	clean = append_pattern(fx->s, n, BODY, &end);
+	wait_committed(fx->s, clean);
+	assert_false(spool_suspect(fx->s, clean));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +255,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		appends_are_refused_while_flushes_fail, fixture_setup,
 		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_late_waiter_of_a_failed_round_is_told_it_failed,
+		fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(every_failed_episode_stays_suspect,
+					    fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,19 @@ static void start_batch(struct nats_batch *b, struct natsconn *c)
 	b->errors_seen = atomic_load(&c->async_errors);
 	b->generation = atomic_load(&c->generation);
 	b->unsent = 0;
+	b->published = 0;
+}
+
+/* publish_item_async, noting that this context has published. */
+static enum rtw_result publish_kept(struct nats_batch *b, struct natsconn *c,
+				    jsCtx *js, const struct nats_item *it,
+				    struct rtw_error *err)
+{
+	enum rtw_result r = publish_item_async(c, js, it, err);
+
+	if (r == RTW_OK)
+		b->published = 1;
+	return r;
 }
 
 void nats_batch_init(struct nats_batch *b, struct natsconn *c)
@@ -56,14 +69,14 @@ static void publish_again(struct nats_batch *b, struct natsconn *c, jsCtx *js)
 	natsMsgList unconfirmed;
 	struct rtw_error err;
 
-	/* Only the context they went out on has them pending; a new one
-	 * that never published has no list (libnats 3.4 crashes on it). */
-	if (atomic_load(&c->generation) == b->generation &&
+	/* Only the context they went out on has them pending; one that
+	 * never published has no list (libnats 3.4 crashes on it). */
+	if (b->published && atomic_load(&c->generation) == b->generation &&
 	    js_PublishAsyncGetPendingList(&unconfirmed, js) == NATS_OK)
 		natsMsgList_Destroy(&unconfirmed);
 	start_batch(b, c);
 	for (struct nats_item *it = b->head; it != NULL; it = it->next)
-		if (publish_item_async(c, js, it, &err) != RTW_OK) {
+		if (publish_kept(b, c, js, it, &err) != RTW_OK) {
 			b->unsent = 1; /* the next flush sends all again */
 			break;
 		}
@@ -94,7 +107,7 @@ static enum rtw_result publish_next(struct nats_batch *b, struct natsconn *c,
 				   "again");
 		return RTW_RETRY;
 	}
-	return publish_item_async(c, js, it, err);
+	return publish_kept(b, c, js, it, err);
 }
 
 enum rtw_result nats_batch_add(struct nats_batch *b, struct natsconn *c,

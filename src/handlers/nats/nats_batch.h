@@ -32,6 +32,7 @@ struct nats_batch {
 	uint_fast64_t errors_seen;     /* natsconn.async_errors then */
 	unsigned generation;           /* natsconn.generation then */
 	int unsent; /* publishing them again stopped short: not all sent */
+	int published; /* one went out on the context of `generation` */
 };
 
 void nats_batch_init(struct nats_batch *b, struct natsconn *c);
