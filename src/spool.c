@@ -17,6 +17,7 @@
 #include "util.h"
 #include "spool.h"
 #include "spool_spare.h"
+#include "spool_suspect.h"
 
 #define HEALTH_PROBE_INTERVAL_MS 1000
 /* After a failed commit round, the next one waits this long at most. */
@@ -34,10 +35,6 @@ struct retired {
 	int fd;
 	off_t keep; /* where its records end; -1: nothing to cut */
 };
-
-/* Failure episodes spool_suspect tells apart; older ones are merged into
- * the oldest kept (add_suspect_range), never forgotten. */
-#define SUSPECT_RANGES 8
 
 struct waiter {
 	uint64_t seq;
@@ -73,15 +70,8 @@ struct spool {
 	 * reached the disk. */
 	int flush_failed;
 	int roll;
-	/* The records of failed flushes, by seq: a later flush that works
-	 * commits them, but after an I/O error the kernel may have dropped
-	 * their pages without a later fdatasync saying so (spool_suspect).
-	 * One range per episode; hi 0: unused. Kept in memory only: a
-	 * restart forgets them (README). */
-	struct {
-		uint64_t lo, hi;
-	} suspect[SUSPECT_RANGES];
-	unsigned suspect_next;
+	/* The records of failed flushes (spool_suspect.h). */
+	struct spool_suspect suspect;
 
 	uint64_t next_seq, written, committed, done;
 	int error; /* errno of the last failure, 0 after a success */
@@ -423,39 +413,14 @@ out:
 
 /* ---- suspect records ----------------------------------------------------- */
 
-/* Is seq in a suspect range? Lock held. */
-static int suspect_locked(const struct spool *s, uint64_t seq)
-{
-	for (unsigned i = 0; i < SUSPECT_RANGES; i++)
-		if (s->suspect[i].hi != 0 && seq >= s->suspect[i].lo &&
-		    seq <= s->suspect[i].hi)
-			return 1;
-	return 0;
-}
-
 int spool_suspect(struct spool *s, uint64_t seq)
 {
 	int found;
 
 	pthread_mutex_lock(&s->lock);
-	found = suspect_locked(s, seq);
+	found = suspect_has(&s->suspect, seq);
 	pthread_mutex_unlock(&s->lock);
 	return found;
-}
-
-/* A new range goes where the oldest was; the oldest is not forgotten but
- * merged into the next oldest (seqs only grow, so that one's lo moves
- * down: a superset, at worst an event stored once more). Lock held. */
-static void add_suspect_range(struct spool *s, uint64_t lo, uint64_t hi)
-{
-	unsigned slot = s->suspect_next;
-	unsigned next = (slot + 1) % SUSPECT_RANGES;
-
-	if (s->suspect[slot].hi != 0 && s->suspect[next].hi != 0)
-		s->suspect[next].lo = s->suspect[slot].lo;
-	s->suspect[slot].lo = lo;
-	s->suspect[slot].hi = hi;
-	s->suspect_next = next;
 }
 
 /* After a failed flush: what was written and not committed is suspect.
@@ -463,14 +428,22 @@ static void add_suspect_range(struct spool *s, uint64_t lo, uint64_t hi)
  * range. Lock held. */
 static void mark_suspect(struct spool *s)
 {
-	unsigned last = (s->suspect_next + SUSPECT_RANGES - 1) % SUSPECT_RANGES;
-
 	if (s->written <= s->committed)
 		return;
-	if (s->flush_failed && s->suspect[last].hi != 0)
-		s->suspect[last].hi = s->written; /* the same episode */
+	if (s->flush_failed)
+		suspect_extend(&s->suspect, s->committed + 1, s->written);
 	else
-		add_suspect_range(s, s->committed + 1, s->written);
+		suspect_add(&s->suspect, s->committed + 1, s->written);
+}
+
+/* Saves a copy of the ranges (taken under the lock), without the lock:
+ * the disk is failing, the write may be slow or fail too. */
+static void save_suspect(const struct spool *s,
+			 const struct spool_suspect *copy)
+{
+	if (suspect_save(copy, s->dir) != 0)
+		log_warn("spool: cannot save which records a failed flush "
+			 "left unsure (a restart forgets them)");
 }
 
 void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
@@ -479,7 +452,7 @@ void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
 	int now = 0, ok = 1;
 
 	pthread_mutex_lock(&s->lock);
-	if (suspect_locked(s, seq)) {
+	if (suspect_has(&s->suspect, seq)) {
 		/* its flush failed (perhaps before this request got here):
 		 * a later commit does not make it sure */
 		now = 1;
@@ -596,6 +569,33 @@ static void close_retired(struct retired *old, size_t n)
 	free(old);
 }
 
+/* A round whose flush failed. After a failed fdatasync the kernel may
+ * have dropped the pages: nothing unsynced can be promised. Its requests
+ * fail (503; the sender retries them), what it owed is owed again, and
+ * its records are suspect. Lock held on entry and exit. */
+static void fail_round(struct spool *s, struct retired *old, size_t nold,
+		       int dir_dirty)
+{
+	struct spool_suspect before = s->suspect, now;
+	struct waiter *w;
+	size_t n;
+
+	s->error = errno ? errno : EIO;
+	mark_suspect(s);
+	now = s->suspect;
+	if (!s->flush_failed)
+		log_warn("spool: flush failed; refusing events until a flush "
+			 "succeeds");
+	s->flush_failed = 1;
+	requeue(s, old, nold, dir_dirty);
+	n = take_waiters(s, s->written, &w);
+	pthread_mutex_unlock(&s->lock);
+	notify(w, n, 0);
+	if (memcmp(&before, &now, sizeof(now)) != 0)
+		save_suspect(s, &now);
+	pthread_mutex_lock(&s->lock);
+}
+
 /* One round: make everything written so far durable. Returns 0, or -1
  * when a flush failed. Lock held on entry and exit; released during the
  * flushes. */
@@ -625,20 +625,7 @@ static int commit_round(struct spool *s)
 		rc |= sync_dir(s->dir);
 	pthread_mutex_lock(&s->lock);
 	if (rc != 0) {
-		/* After a failed fdatasync the kernel may have dropped the
-		 * pages: nothing unsynced can be promised. Fail those
-		 * requests (503); the sender retries them. */
-		s->error = errno ? errno : EIO;
-		mark_suspect(s);
-		if (!s->flush_failed)
-			log_warn("spool: flush failed; refusing events until "
-				 "a flush succeeds");
-		s->flush_failed = 1;
-		requeue(s, old, nold, dir_dirty);
-		n = take_waiters(s, s->written, &w);
-		pthread_mutex_unlock(&s->lock);
-		notify(w, n, 0);
-		pthread_mutex_lock(&s->lock);
+		fail_round(s, old, nold, dir_dirty);
 		return -1;
 	}
 	if (s->flush_failed) {
@@ -860,6 +847,8 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 		snprintf(why, whylen, "cannot read the spool in %s", s->dir);
 		goto fail;
 	}
+	suspect_load(&s->suspect, s->dir,
+		     s->nsegs > 0 ? s->segs[0].first : s->next_seq);
 	if (thread_start(&s->committer, committer_main, s, "rtw-commit",
 			 NULL) != 0) {
 		snprintf(why, whylen, "cannot start the committer thread");

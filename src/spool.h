@@ -71,7 +71,8 @@ void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
 /* 1 when seq was written before a flush that failed and committed only
  * by a later one: its record may not be on disk, though reads from the
  * page cache still find it (the kernel reports a lost write-back once).
- * A sender's retry of such an event is stored again (ingest.c). */
+ * A sender's retry of such an event is stored again (ingest.c). Kept
+ * across restarts (spool_suspect.h). */
 int spool_suspect(struct spool *s, uint64_t seq);
 
 /* The highest committed seq (0: none), the oldest seq still stored. */

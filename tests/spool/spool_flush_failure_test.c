@@ -246,6 +246,26 @@ static void every_failed_episode_stays_suspect(void **state)
 	assert_false(spool_suspect(fx->s, clean));
 }
 
+/* The list of suspect records survives a restart (recovery finds them in
+ * the page cache, whole, and the sender's retry must still be stored
+ * again). */
+static void suspect_records_stay_suspect_after_a_restart(void **state)
+{
+	struct fixture *fx = *state;
+	struct spool_position end;
+	uint64_t seq, clean;
+
+	fixture_open(fx, FSYNC_BATCH, 1 << 20, NULL);
+	seq = append_in_failed_round(fx->s, 1);
+	wait_committed(fx->s, seq);
+	clean = append_pattern(fx->s, 2, BODY, &end);
+	wait_committed(fx->s, clean);
+	fixture_close(fx);
+	fixture_open(fx, FSYNC_BATCH, 1 << 20, NULL);
+	assert_true(spool_suspect(fx->s, seq));
+	assert_false(spool_suspect(fx->s, clean));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +280,9 @@ int main(void)
 		fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(every_failed_episode_stays_suspect,
 					    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		suspect_records_stay_suspect_after_a_restart, fixture_setup,
+		fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,134 @@
+/* Ranges of unsure records, saved beside the segments (spool_suspect.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spool_suspect.h"
+
+#define SUSPECT_FILE "suspect"
+
+void suspect_add(struct spool_suspect *ss, uint64_t lo, uint64_t hi)
+{
+	unsigned slot = ss->next, after = (slot + 1) % SUSPECT_RANGES;
+
+	/* full: the oldest is merged into the next oldest */
+	if (ss->r[slot].hi != 0 && ss->r[after].hi != 0)
+		ss->r[after].lo = ss->r[slot].lo;
+	ss->r[slot].lo = lo;
+	ss->r[slot].hi = hi;
+	ss->next = after;
+}
+
+void suspect_extend(struct spool_suspect *ss, uint64_t lo, uint64_t hi)
+{
+	unsigned last = (ss->next + SUSPECT_RANGES - 1) % SUSPECT_RANGES;
+
+	if (ss->r[last].hi != 0)
+		ss->r[last].hi = hi;
+	else
+		suspect_add(ss, lo, hi);
+}
+
+int suspect_has(const struct spool_suspect *ss, uint64_t seq)
+{
+	for (unsigned i = 0; i < SUSPECT_RANGES; i++)
+		if (ss->r[i].hi != 0 && seq >= ss->r[i].lo &&
+		    seq <= ss->r[i].hi)
+			return 1;
+	return 0;
+}
+
+/* The ranges, oldest first, as text into buf. Returns the length. */
+static size_t format_ranges(const struct spool_suspect *ss, char *buf,
+			    size_t cap)
+{
+	size_t len = 0;
+
+	for (unsigned i = 0; i < SUSPECT_RANGES; i++) {
+		unsigned k = (ss->next + i) % SUSPECT_RANGES;
+
+		if (ss->r[k].hi != 0)
+			len += (size_t)snprintf(buf + len, cap - len,
+						"%" PRIu64 " %" PRIu64 "\n",
+						ss->r[k].lo, ss->r[k].hi);
+	}
+	return len;
+}
+
+static int write_synced(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0 ? 0 : -1;
+	if (close(fd) != 0)
+		rc = -1;
+	return rc;
+}
+
+static int sync_dir_of(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int suspect_save(const struct spool_suspect *ss, const char *dir)
+{
+	/* 2 numbers of at most 20 digits per range */
+	char text[SUSPECT_RANGES * 44], tmp[PATH_MAX], path[PATH_MAX];
+	size_t len = format_ranges(ss, text, sizeof(text));
+
+	snprintf(path, sizeof(path), "%s/" SUSPECT_FILE, dir);
+	snprintf(tmp, sizeof(tmp), "%s/" SUSPECT_FILE ".tmp", dir);
+	if (write_synced(tmp, text, len) != 0 || rename(tmp, path) != 0) {
+		int saved = errno;
+
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return sync_dir_of(dir);
+}
+
+void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest)
+{
+	char path[PATH_MAX];
+	uint64_t lo, hi;
+	int kept = 0;
+	FILE *f;
+
+	memset(ss, 0, sizeof(*ss));
+	snprintf(path, sizeof(path), "%s/" SUSPECT_FILE, dir);
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno != ENOENT)
+			log_warn("spool: cannot read %s", path);
+		return;
+	}
+	while (fscanf(f, "%" SCNu64 " %" SCNu64, &lo, &hi) == 2)
+		if (lo >= 1 && hi >= lo && hi >= oldest) {
+			suspect_add(ss, lo, hi);
+			kept++;
+		}
+	fclose(f);
+	if (kept > 0)
+		log_info("spool: %d range(s) of records written before a "
+			 "failed flush: their events are stored again if the "
+			 "sender retries them",
+			 kept);
+	else if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("spool: cannot remove %s", path);
+}

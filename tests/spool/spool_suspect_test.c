@@ -1,0 +1,83 @@
+/* The ranges of unsure records (spool_suspect.h): a full ring merges its
+ * oldest range instead of forgetting it, the newest episode extends, and
+ * the ranges survive a save and load, less those whose records are gone
+ * (the file is removed once none is left). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "spool_suspect.h"
+
+static void a_full_ring_merges_its_oldest_range(void **state)
+{
+	struct spool_suspect ss = {0};
+
+	(void)state;
+	for (uint64_t i = 0; i < SUSPECT_RANGES + 3; i++)
+		suspect_add(&ss, 100 * i + 1, 100 * i + 5);
+	assert_true(suspect_has(&ss, 1));  /* the first episode */
+	assert_true(suspect_has(&ss, 50)); /* merged: a superset */
+	assert_true(suspect_has(&ss, 100 * (SUSPECT_RANGES + 2) + 5));
+	assert_false(suspect_has(&ss, 100 * (SUSPECT_RANGES + 2) + 6));
+	assert_false(suspect_has(&ss, 0));
+}
+
+static void the_newest_episode_extends(void **state)
+{
+	struct spool_suspect ss = {0};
+
+	(void)state;
+	suspect_extend(&ss, 3, 4); /* none yet: added */
+	suspect_extend(&ss, 3, 9);
+	assert_true(suspect_has(&ss, 3));
+	assert_true(suspect_has(&ss, 9));
+	assert_false(suspect_has(&ss, 2));
+	assert_false(suspect_has(&ss, 10));
+}
+
+static void ranges_survive_a_save_and_load_while_their_records_do(
+    void **state)
+{
+	char dir[] = "/tmp/rtw-suspect-XXXXXX", path[64];
+	struct spool_suspect ss = {0}, back;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/suspect", dir);
+	suspect_add(&ss, 10, 12);
+	suspect_add(&ss, 30, 31);
+	assert_int_equal(suspect_save(&ss, dir), 0);
+
+	suspect_load(&back, dir, 11); /* records from 11 on still stored */
+	assert_true(suspect_has(&back, 11));
+	assert_true(suspect_has(&back, 31));
+	assert_false(suspect_has(&back, 20));
+	assert_int_equal(access(path, F_OK), 0);
+
+	suspect_load(&back, dir, 32); /* both ranges' records are gone */
+	assert_false(suspect_has(&back, 31));
+	assert_int_not_equal(access(path, F_OK), 0); /* file removed */
+
+	suspect_load(&back, dir, 1); /* no file: nothing suspect */
+	assert_false(suspect_has(&back, 10));
+	assert_int_equal(rmdir(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(a_full_ring_merges_its_oldest_range),
+	    cmocka_unit_test(the_newest_episode_extends),
+	    cmocka_unit_test(
+		ranges_survive_a_save_and_load_while_their_records_do),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
