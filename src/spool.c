@@ -295,6 +295,7 @@ static void retire_segment(struct spool *s)
 {
 	s->retired[s->nretired++] = (struct retired){
 	    s->fd, s->file_size > s->offset ? s->offset : -1};
+	pthread_cond_signal(&s->work_cv); /* the committer takes it */
 }
 
 /* Starts a new segment whose first record will be seq. Lock held. */
@@ -521,13 +522,18 @@ static int sync_dir(const char *dir)
 }
 
 /* Cuts and syncs the retired segments; returns nonzero on a failure. */
+static void cut_unused_end(const struct retired *r)
+{
+	if (r->keep >= 0 && ftruncate(r->fd, r->keep) != 0)
+		log_warn("spool: cannot cut the unused end of a segment");
+}
+
 static int sync_retired(const struct retired *old, size_t n)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (old[i].keep >= 0 && ftruncate(old[i].fd, old[i].keep) != 0)
-			log_warn("spool: cannot cut the unused end of a segment");
+		cut_unused_end(&old[i]);
 		rc |= fdatasync(old[i].fd);
 	}
 	return rc;
@@ -717,6 +723,23 @@ static void pause_after_failure(struct spool *s)
 	pthread_cond_timedwait(&s->work_cv, &s->lock, &until);
 }
 
+/* With fsync "off" nothing is synced, but a segment left behind is still
+ * cut and closed: kept open, its descriptor stayed until the stop and its
+ * disk space even after its removal. Lock held on entry and exit. */
+static void close_left_behind(struct spool *s)
+{
+	struct retired *old = s->retired;
+	size_t n = s->nretired;
+
+	s->retired = NULL;
+	s->nretired = 0;
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++)
+		cut_unused_end(&old[i]);
+	close_retired(old, n);
+	pthread_mutex_lock(&s->lock);
+}
+
 static void *committer_main(void *arg)
 {
 	struct spool *s = arg;
@@ -734,6 +757,8 @@ static void *committer_main(void *arg)
 					break; /* it fails: the exit goes on */
 				pause_after_failure(s);
 			}
+		} else if (s->nretired > 0) {
+			close_left_behind(s); /* fsync "off" */
 		} else if (s->stopping) {
 			break;
 		} else {

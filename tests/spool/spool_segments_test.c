@@ -3,6 +3,7 @@
  * every segment; finished segments are removed (never one holding a seq
  * that is not done, never the one being written); one process per spool. */
 #include <errno.h>
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,6 +259,38 @@ static void spool_opens_again_once_the_first_is_closed(void **state)
 	fixture_open(fx, FSYNC_BATCH, 4096, NULL);
 }
 
+/* The descriptors this process has open. */
+static int open_descriptors(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* With fsync "off" no commit round runs, yet segments left behind are
+ * closed (before: one descriptor kept per segment until the stop, and the
+ * disk space of removed segments with it). */
+static void segments_left_behind_are_closed_without_fsync(void **state)
+{
+	struct fixture *fx = *state;
+	struct spool_position end;
+	int before, after = 0;
+
+	fixture_open(fx, FSYNC_OFF, 4096, NULL);
+	before = open_descriptors();
+	for (uint64_t n = 1; n <= 3 * 40; n++) /* 40 segments */
+		append_pattern(fx->s, n, BODY, &end);
+	for (int i = 0; i < 300; i++, sleep_ms(10))
+		if ((after = open_descriptors()) <= before + 2)
+			break;
+	assert_true(after <= before + 2);
+}
+
 #define FIXTURE_TEST(f)                                                        \
 	cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
 
@@ -273,6 +306,7 @@ int main(void)
 	    FIXTURE_TEST(segments_within_retention_are_kept),
 	    FIXTURE_TEST(second_open_of_the_same_spool_fails_as_in_use),
 	    FIXTURE_TEST(spool_opens_again_once_the_first_is_closed),
+	    FIXTURE_TEST(segments_left_behind_are_closed_without_fsync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
