@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -70,8 +71,12 @@ struct spool {
 	 * reached the disk. */
 	int flush_failed;
 	int roll;
-	/* The records of failed flushes (spool_suspect.h). */
+	/* The records of failed flushes (spool_suspect.h): the ranges, a
+	 * version bumped at each change, the version the file holds, and
+	 * when a save was last tried. Saved by the committer only. */
 	struct spool_suspect suspect;
+	unsigned suspect_version, suspect_saved;
+	int64_t suspect_tried_ms;
 
 	uint64_t next_seq, written, committed, done;
 	int error; /* errno of the last failure, 0 after a success */
@@ -429,22 +434,59 @@ int spool_suspect(struct spool *s, uint64_t seq)
  * range. Lock held. */
 static void mark_suspect(struct spool *s)
 {
+	struct spool_suspect before = s->suspect;
+
 	if (s->written <= s->committed)
 		return;
 	if (s->flush_failed)
 		suspect_extend(&s->suspect, s->committed + 1, s->written);
 	else
 		suspect_add(&s->suspect, s->committed + 1, s->written);
+	if (memcmp(&before, &s->suspect, sizeof(before)) != 0)
+		s->suspect_version++;
 }
 
-/* Saves a copy of the ranges (taken under the lock), without the lock:
- * the disk is failing, the write may be slow or fail too. */
-static void save_suspect(const struct spool *s,
-			 const struct spool_suspect *copy)
+/* Writes the ranges to their file when they changed since the file was
+ * last written, without the lock (the disk may be failing: slow). A save
+ * that fails is tried again, at most once a second unless now. Committer
+ * thread (or the stop, after it ended); lock held on entry and exit. */
+static void save_suspect(struct spool *s, int now)
 {
-	if (suspect_save(copy, s->dir) != 0)
+	unsigned version = s->suspect_version;
+	struct spool_suspect copy = s->suspect;
+	int rc;
+
+	if (version == s->suspect_saved ||
+	    (!now && mono_ms() - s->suspect_tried_ms < 1000))
+		return;
+	s->suspect_tried_ms = mono_ms();
+	pthread_mutex_unlock(&s->lock);
+	rc = suspect_save(&copy, s->dir);
+	pthread_mutex_lock(&s->lock);
+	if (rc == 0)
+		s->suspect_saved = version;
+	else
 		log_warn("spool: cannot save which records a failed flush "
-			 "left unsure (a restart forgets them)");
+			 "left unsure; trying again");
+}
+
+/* After recovery: numbers of suspect records recovery did not find (their
+ * pages never reached the disk) are not handed out again, since handlers
+ * may have read those records from the page cache before the restart and
+ * moved past them. Lock not needed (before the threads start). */
+static void skip_lost_suspects(struct spool *s)
+{
+	uint64_t top = suspect_max(&s->suspect);
+
+	if (top < s->next_seq)
+		return;
+	log_warnx("spool: events %" PRIu64 "-%" PRIu64 ", written before a "
+		  "flush that failed, did not reach the disk; numbering goes "
+		  "on after them",
+		  s->next_seq, top);
+	s->next_seq = top + 1;
+	s->written = top;
+	s->committed = top;
 }
 
 void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
@@ -582,23 +624,21 @@ static void close_retired(struct retired *old, size_t n)
 static void fail_round(struct spool *s, struct retired *old, size_t nold,
 		       int dir_dirty)
 {
-	struct spool_suspect before = s->suspect, now;
 	struct waiter *w;
 	size_t n;
 
 	s->error = errno ? errno : EIO;
 	mark_suspect(s);
-	now = s->suspect;
 	if (!s->flush_failed)
 		log_warn("spool: flush failed; refusing events until a flush "
 			 "succeeds");
 	s->flush_failed = 1;
 	requeue(s, old, nold, dir_dirty);
 	n = take_waiters(s, s->written, &w);
+	/* the list on disk before the 503s: a retry may follow at once */
+	save_suspect(s, 1);
 	pthread_mutex_unlock(&s->lock);
 	notify(w, n, 0);
-	if (memcmp(&before, &now, sizeof(now)) != 0)
-		save_suspect(s, &now);
 	pthread_mutex_lock(&s->lock);
 }
 
@@ -712,6 +752,8 @@ static void remove_finished(struct spool *s)
 	if (failed > 0)
 		put_back(s, gone, failed);
 	free(gone);
+	if (s->nsegs > 0 && suspect_prune(&s->suspect, s->segs[0].first))
+		s->suspect_version++;
 }
 
 /* A failing disk: the next round, but not in a busy loop (an append or
@@ -770,6 +812,7 @@ static void *committer_main(void *arg)
 			remove_finished(s);
 			last_cleanup = mono_ms();
 		}
+		save_suspect(s, 0); /* a change, or a save that failed */
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -873,7 +916,9 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 		goto fail;
 	}
 	suspect_load(&s->suspect, s->dir,
-		     s->nsegs > 0 ? s->segs[0].first : s->next_seq);
+		     s->nsegs > 0 ? s->segs[0].first : s->next_seq,
+		     s->next_seq);
+	skip_lost_suspects(s);
 	if (thread_start(&s->committer, committer_main, s, "rtw-commit",
 			 NULL) != 0) {
 		snprintf(why, whylen, "cannot start the committer thread");
@@ -910,6 +955,9 @@ void spool_close(struct spool *s)
 	n = take_waiters(s, UINT64_MAX, &w);
 	notify(w, n, 0);
 	spare_discard(&s->spare);
+	pthread_mutex_lock(&s->lock);
+	save_suspect(s, 1); /* a last try, if the file is behind */
+	pthread_mutex_unlock(&s->lock);
 	/* A last chance for segments a failed round left unsynced. */
 	sync_retired(s->retired, s->nretired);
 	for (size_t i = 0; i < s->nretired; i++)

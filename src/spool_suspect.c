@@ -43,6 +43,28 @@ int suspect_has(const struct spool_suspect *ss, uint64_t seq)
 	return 0;
 }
 
+int suspect_prune(struct spool_suspect *ss, uint64_t oldest)
+{
+	int dropped = 0;
+
+	for (unsigned i = 0; i < SUSPECT_RANGES; i++)
+		if (ss->r[i].hi != 0 && ss->r[i].hi < oldest) {
+			ss->r[i].lo = ss->r[i].hi = 0;
+			dropped = 1;
+		}
+	return dropped;
+}
+
+uint64_t suspect_max(const struct spool_suspect *ss)
+{
+	uint64_t top = 0;
+
+	for (unsigned i = 0; i < SUSPECT_RANGES; i++)
+		if (ss->r[i].hi > top)
+			top = ss->r[i].hi;
+	return top;
+}
+
 /* The ranges, oldest first, as text into buf. Returns the length. */
 static size_t format_ranges(const struct spool_suspect *ss, char *buf,
 			    size_t cap)
@@ -93,6 +115,11 @@ int suspect_save(const struct spool_suspect *ss, const char *dir)
 
 	snprintf(path, sizeof(path), "%s/" SUSPECT_FILE, dir);
 	snprintf(tmp, sizeof(tmp), "%s/" SUSPECT_FILE ".tmp", dir);
+	if (len == 0) {
+		if (unlink(path) != 0 && errno != ENOENT)
+			return -1;
+		return sync_dir_of(dir);
+	}
 	if (write_synced(tmp, text, len) != 0 || rename(tmp, path) != 0) {
 		int saved = errno;
 
@@ -103,7 +130,17 @@ int suspect_save(const struct spool_suspect *ss, const char *dir)
 	return sync_dir_of(dir);
 }
 
-void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest)
+/* Is the range read from the file one to keep? */
+static int believed(uint64_t lo, uint64_t hi, uint64_t oldest,
+		    uint64_t next_seq)
+{
+	return lo >= 1 && hi >= lo && hi >= oldest &&
+	       lo <= next_seq + SUSPECT_MAX_AHEAD &&
+	       hi - lo <= SUSPECT_MAX_AHEAD;
+}
+
+void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
+		  uint64_t next_seq)
 {
 	char path[PATH_MAX];
 	uint64_t lo, hi;
@@ -111,6 +148,8 @@ void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest)
 	FILE *f;
 
 	memset(ss, 0, sizeof(*ss));
+	snprintf(path, sizeof(path), "%s/" SUSPECT_FILE ".tmp", dir);
+	unlink(path); /* a save a crash cut short: the file before stands */
 	snprintf(path, sizeof(path), "%s/" SUSPECT_FILE, dir);
 	f = fopen(path, "re");
 	if (f == NULL) {
@@ -118,11 +157,16 @@ void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest)
 			log_warn("spool: cannot read %s", path);
 		return;
 	}
-	while (fscanf(f, "%" SCNu64 " %" SCNu64, &lo, &hi) == 2)
-		if (lo >= 1 && hi >= lo && hi >= oldest) {
+	while (fscanf(f, "%" SCNu64 " %" SCNu64, &lo, &hi) == 2) {
+		if (believed(lo, hi, oldest, next_seq)) {
 			suspect_add(ss, lo, hi);
 			kept++;
+		} else if (hi >= oldest) {
+			log_warnx("spool: %s: range %" PRIu64 "-%" PRIu64
+				  " ignored (damaged?)",
+				  path, lo, hi);
 		}
+	}
 	fclose(f);
 	if (kept > 0)
 		log_info("spool: %d range(s) of records written before a "

@@ -14,8 +14,11 @@
  * that the oldest is merged into the next oldest (seqs only grow, so the
  * merge is a superset: at worst an event is stored once more). Saved to
  * "<spool dir>/suspect" (text, one "lo hi" per line, written aside and
- * renamed) after each failed flush, loaded at start. Not thread-safe: the
- * spool's lock covers it. */
+ * renamed) by the committer whenever they changed: before the 503s of a
+ * failed flush go out, and again every second while a save fails (the
+ * disk that failed the flush may fail that too). Loaded at start; ranges
+ * go once their segments are removed. Not thread-safe: the spool's lock
+ * covers it. */
 #ifndef RTW_SPOOL_SUSPECT_H
 #define RTW_SPOOL_SUSPECT_H
 
@@ -30,6 +33,11 @@ struct spool_suspect {
 	unsigned next; /* where the next range goes (the oldest one) */
 };
 
+/* A loaded range that starts this far past the end of the spool is not
+ * believed (no failed round writes that many records): the file is
+ * damaged. */
+#define SUSPECT_MAX_AHEAD ((uint64_t)1 << 24)
+
 /* Records [lo, hi] as a new episode. */
 void suspect_add(struct spool_suspect *ss, uint64_t lo, uint64_t hi);
 /* Extends the newest episode up to hi (the same episode failing again);
@@ -37,14 +45,22 @@ void suspect_add(struct spool_suspect *ss, uint64_t lo, uint64_t hi);
 void suspect_extend(struct spool_suspect *ss, uint64_t lo, uint64_t hi);
 /* 1 when seq is in a range. */
 int suspect_has(const struct spool_suspect *ss, uint64_t seq);
+/* Drops the ranges that end before oldest (their records are gone).
+ * Returns 1 when one was dropped. */
+int suspect_prune(struct spool_suspect *ss, uint64_t oldest);
+/* The highest seq in a range, 0 when there is none. */
+uint64_t suspect_max(const struct spool_suspect *ss);
 
 /* Writes the ranges to dir/suspect (aside, synced, renamed, the
- * directory synced). 0, or -1 with errno set. */
+ * directory synced), or removes the file when there is none. 0, or -1
+ * with errno set. */
 int suspect_save(const struct spool_suspect *ss, const char *dir);
 /* Reads dir/suspect into ss (zeroed first), keeping the ranges that end
- * at or after oldest (the oldest seq still stored: the others are gone),
- * and removes the file when none is left. A file that cannot be read is
- * logged and treated as empty. */
-void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest);
+ * at or after oldest (the oldest seq still stored: the others are gone)
+ * and do not start past next_seq + SUSPECT_MAX_AHEAD; removes the file
+ * when none is left, and a suspect.tmp a crash left. A file that cannot
+ * be read is logged and treated as empty. */
+void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
+		  uint64_t next_seq);
 
 #endif

@@ -55,18 +55,63 @@ static void ranges_survive_a_save_and_load_while_their_records_do(
 	suspect_add(&ss, 30, 31);
 	assert_int_equal(suspect_save(&ss, dir), 0);
 
-	suspect_load(&back, dir, 11); /* records from 11 on still stored */
+	suspect_load(&back, dir, 11, 40); /* records from 11 on stored */
 	assert_true(suspect_has(&back, 11));
 	assert_true(suspect_has(&back, 31));
 	assert_false(suspect_has(&back, 20));
 	assert_int_equal(access(path, F_OK), 0);
 
-	suspect_load(&back, dir, 32); /* both ranges' records are gone */
+	suspect_load(&back, dir, 32, 40); /* both ranges' records gone */
 	assert_false(suspect_has(&back, 31));
 	assert_int_not_equal(access(path, F_OK), 0); /* file removed */
 
-	suspect_load(&back, dir, 1); /* no file: nothing suspect */
+	suspect_load(&back, dir, 1, 40); /* no file: nothing suspect */
 	assert_false(suspect_has(&back, 10));
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void pruning_drops_ranges_whose_records_are_gone(void **state)
+{
+	struct spool_suspect ss = {0};
+
+	(void)state;
+	suspect_add(&ss, 3, 5);
+	suspect_add(&ss, 8, 9);
+	assert_int_equal(suspect_max(&ss), 9);
+	assert_false(suspect_prune(&ss, 5)); /* 5 is still stored */
+	assert_true(suspect_prune(&ss, 6));
+	assert_false(suspect_has(&ss, 4));
+	assert_true(suspect_has(&ss, 8));
+	assert_true(suspect_prune(&ss, 10));
+	assert_int_equal(suspect_max(&ss), 0);
+}
+
+/* A damaged file: lines that cannot be ranges of this spool are ignored,
+ * a save of no range removes the file, and a suspect.tmp is cleared. */
+static void a_damaged_file_is_not_believed(void **state)
+{
+	char dir[] = "/tmp/rtw-suspect-XXXXXX", path[64], tmp[64];
+	struct spool_suspect ss;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/suspect", dir);
+	snprintf(tmp, sizeof(tmp), "%s/suspect.tmp", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "5 3\n0 4\n-1 7\n99999999999 99999999999\n20 21\n");
+	fclose(f);
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	fclose(f);
+	suspect_load(&ss, dir, 1, 30);
+	assert_int_equal(suspect_max(&ss), 21); /* only "20 21" */
+	assert_false(suspect_has(&ss, 4));
+	assert_int_not_equal(access(tmp, F_OK), 0);
+	assert_int_equal(suspect_prune(&ss, 22), 1);
+	assert_int_equal(suspect_save(&ss, dir), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -77,6 +122,8 @@ int main(void)
 	    cmocka_unit_test(the_newest_episode_extends),
 	    cmocka_unit_test(
 		ranges_survive_a_save_and_load_while_their_records_do),
+	    cmocka_unit_test(pruning_drops_ranges_whose_records_are_gone),
+	    cmocka_unit_test(a_damaged_file_is_not_believed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
