@@ -793,6 +793,18 @@ struct config *config_load(const char *file, struct errlist *errs)
 	return c;
 }
 
+void config_scramble_endpoint_secrets(struct config *c)
+{
+	for (size_t i = 0; i < c->nendpoints; i++) {
+		struct endpoint_conf *ep = &c->endpoints[i];
+
+		secret_scramble(ep->tokens, ep->ntokens * sizeof(*ep->tokens));
+		for (size_t k = 0; k < ep->nsigning_keys; k++)
+			secret_scramble(ep->signing_keys[k].bytes,
+					ep->signing_keys[k].len);
+	}
+}
+
 void config_free(struct config *c)
 {
 	if (c == NULL)

@@ -84,6 +84,11 @@ struct config {
  * problem found appended to errs. */
 struct config *config_load(const char *file, struct errlist *errs);
 void config_free(struct config *conf);
+/* Destroys the endpoints' secrets of a configuration a reload replaced,
+ * once no request can still read it: token digests and signing keys are
+ * overwritten with random bytes (nothing matches them, nobody knows
+ * them). The handlers' configs stay: kept handlers still use theirs. */
+void config_scramble_endpoint_secrets(struct config *conf);
 
 /* Returns the handler's index in conf->handlers, or -1. */
 int config_handler_index(const struct config *conf, const char *name);

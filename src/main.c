@@ -140,6 +140,7 @@ static void wait_for_stop(struct runtime *rt, const char *file,
 		sig = sigtimedwait(set, NULL, &tick);
 		if (sig < 0) {
 			report_status(rt, &last_accepted, &last_ms);
+			reload_scramble_retired(rt, mono_ms());
 			continue;
 		}
 		if (sig == SIGHUP) {

@@ -7,6 +7,7 @@
 #include "handler_swap.h"
 #include "log.h"
 #include "reload.h"
+#include "util.h"
 #include "runtime.h"
 
 __attribute__((format(printf, 3, 4))) static int
@@ -104,9 +105,9 @@ int reload_compatible(const struct config *cur, const struct config *next,
  * closes, made before anything changes. */
 static int reserve_retired(struct runtime *rt)
 {
-	struct config **list = realloc(rt->retired_confs,
-				       (rt->nretired_confs + 1) *
-					       sizeof(*list));
+	struct retired_conf *list = realloc(rt->retired_confs,
+					    (rt->nretired_confs + 1) *
+						    sizeof(*list));
 
 	if (list == NULL)
 		return -1;
@@ -188,7 +189,8 @@ int runtime_reload(struct runtime *rt, const char *file, struct errlist *errs,
 		goto out_of_memory;
 	}
 	/* Requests and the kept handlers may still point into cur. */
-	rt->retired_confs[rt->nretired_confs++] = cur;
+	rt->retired_confs[rt->nretired_confs++] =
+	    (struct retired_conf){.conf = cur, .retired_ms = mono_ms()};
 	atomic_store(&rt->conf, next);
 	return 0;
 out_of_memory:
@@ -196,4 +198,18 @@ out_of_memory:
 fail:
 	config_free(next);
 	return -1;
+}
+
+void reload_scramble_retired(struct runtime *rt, int64_t now_ms)
+{
+	for (size_t i = 0; i < rt->nretired_confs; i++) {
+		struct retired_conf *r = &rt->retired_confs[i];
+		int64_t grace = r->conf->request_timeout_s * 1000 +
+				RETIRED_SECRETS_MARGIN_MS;
+
+		if (r->scrambled || now_ms - r->retired_ms < grace)
+			continue;
+		config_scramble_endpoint_secrets(r->conf);
+		r->scrambled = 1;
+	}
 }

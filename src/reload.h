@@ -27,11 +27,14 @@
  *
  * A configuration replaced by a reload is kept (not freed) until the
  * daemon exits: requests and handlers may still point into it, and
- * reloads are rare. */
+ * reloads are rare. Its endpoints' secrets (token digests, signing keys)
+ * are scrambled once no request can be reading them: request_timeout_s
+ * (the longest a request can take) plus a margin after the reload. */
 #ifndef RTW_RELOAD_H
 #define RTW_RELOAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "errlist.h"
@@ -49,5 +52,10 @@ int reload_compatible(const struct config *cur, const struct config *next,
  * running configuration and handlers are unchanged). Main thread. */
 int runtime_reload(struct runtime *rt, const char *file, struct errlist *errs,
 		   char *why, size_t len);
+
+#define RETIRED_SECRETS_MARGIN_MS 10000
+/* Scrambles the endpoint secrets of the configurations replaced long
+ * enough before now_ms (mono_ms). Main thread, between signals. */
+void reload_scramble_retired(struct runtime *rt, int64_t now_ms);
 
 #endif

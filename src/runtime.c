@@ -184,7 +184,7 @@ void runtime_close(struct runtime *rt)
 	active_bots_free(rt->active_bots);
 	config_free(rt->conf);
 	for (size_t i = 0; i < rt->nretired_confs; i++)
-		config_free(rt->retired_confs[i]);
+		config_free(rt->retired_confs[i].conf);
 	free(rt->retired_confs);
 	free(rt);
 }

@@ -36,12 +36,21 @@ struct runtime_stats {
 	atomic_uint_fast64_t reread; /* events a handler read from disk */
 };
 
+/* A configuration a reload replaced: kept (handlers it opened may still
+ * run on it) until the daemon exits; its endpoints' secrets are scrambled
+ * once no request can be reading them (reload_scramble_retired). */
+struct retired_conf {
+	struct config *conf;
+	int64_t retired_ms; /* mono_ms() of the reload */
+	int scrambled;
+};
+
 struct runtime {
 	/* Replaced whole by a reload (reload.h); read it once per use. A
 	 * handler's own entry (handler->conf) is that of the configuration
 	 * it was opened with. */
 	struct config *_Atomic conf;
-	struct config **retired_confs; /* replaced ones, freed at close */
+	struct retired_conf *retired_confs; /* replaced ones, freed at close */
 	size_t nretired_confs;
 	/* The running handlers, replaced whole by a reload. The request path
 	 * reads it under the spool's lock (see ingest.c); everyone else who

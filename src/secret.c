@@ -8,14 +8,24 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "log.h"
 #include "secret.h"
 
 void secret_wipe(void *p, size_t len)
 {
 	if (p != NULL)
 		OPENSSL_cleanse(p, len);
+}
+
+void secret_scramble(void *p, size_t len)
+{
+	secret_wipe(p, len);
+	if (p != NULL && len > 0 && RAND_bytes(p, (int)len) != 1)
+		log_warnx("no random bytes to overwrite a secret with; it is "
+			  "zeroed");
 }
 
 static EVP_MD *sha256;

@@ -43,5 +43,8 @@ int secret_read_file(const char *path, const char *conf_file, int conf_line,
 
 /* Zeroes memory in a way the compiler may not remove. */
 void secret_wipe(void *p, size_t len);
+/* Overwrites memory with random bytes: a secret destroyed where a reader
+ * might still compare against it (all zeros would be a key anyone knows). */
+void secret_scramble(void *p, size_t len);
 
 #endif
