@@ -434,16 +434,15 @@ int spool_suspect(struct spool *s, uint64_t seq)
  * range. Lock held. */
 static void mark_suspect(struct spool *s)
 {
-	struct spool_suspect before = s->suspect;
-
 	if (s->written <= s->committed)
 		return;
-	if (s->flush_failed)
-		suspect_extend(&s->suspect, s->committed + 1, s->written);
-	else
+	if (!s->flush_failed)
 		suspect_add(&s->suspect, s->committed + 1, s->written);
-	if (memcmp(&before, &s->suspect, sizeof(before)) != 0)
-		s->suspect_version++;
+	else if (suspect_max(&s->suspect) == s->written)
+		return; /* the same episode, nothing new */
+	else
+		suspect_extend(&s->suspect, s->committed + 1, s->written);
+	s->suspect_version++;
 }
 
 /* Writes the ranges to their file when they changed since the file was
@@ -487,6 +486,8 @@ static void skip_lost_suspects(struct spool *s)
 	s->next_seq = top + 1;
 	s->written = top;
 	s->committed = top;
+	/* a new segment: recovery reads a gap inside one as its end */
+	s->roll = s->fd >= 0;
 }
 
 void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
@@ -564,6 +565,7 @@ static int sync_dir(const char *dir)
 }
 
 /* Cuts and syncs the retired segments; returns nonzero on a failure. */
+/* Cuts the zeros after a left-behind segment's records. */
 static void cut_unused_end(const struct retired *r)
 {
 	if (r->keep >= 0 && ftruncate(r->fd, r->keep) != 0)
@@ -624,6 +626,7 @@ static void close_retired(struct retired *old, size_t n)
 static void fail_round(struct spool *s, struct retired *old, size_t nold,
 		       int dir_dirty)
 {
+	unsigned version = s->suspect_version;
 	struct waiter *w;
 	size_t n;
 
@@ -635,8 +638,9 @@ static void fail_round(struct spool *s, struct retired *old, size_t nold,
 	s->flush_failed = 1;
 	requeue(s, old, nold, dir_dirty);
 	n = take_waiters(s, s->written, &w);
-	/* the list on disk before the 503s: a retry may follow at once */
-	save_suspect(s, 1);
+	/* a new list on disk before the 503s (a retry may follow at once);
+	 * an old one that failed to save waits for its second */
+	save_suspect(s, s->suspect_version != version);
 	pthread_mutex_unlock(&s->lock);
 	notify(w, n, 0);
 	pthread_mutex_lock(&s->lock);
@@ -915,9 +919,10 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 		snprintf(why, whylen, "cannot read the spool in %s", s->dir);
 		goto fail;
 	}
-	suspect_load(&s->suspect, s->dir,
-		     s->nsegs > 0 ? s->segs[0].first : s->next_seq,
-		     s->next_seq);
+	if (suspect_load(&s->suspect, s->dir,
+			 s->nsegs > 0 ? s->segs[0].first : s->next_seq,
+			 s->next_seq) > 0)
+		s->suspect_version++; /* the committer rewrites the file */
 	skip_lost_suspects(s);
 	if (thread_start(&s->committer, committer_main, s, "rtw-commit",
 			 NULL) != 0) {

@@ -135,16 +135,15 @@ static int believed(uint64_t lo, uint64_t hi, uint64_t oldest,
 		    uint64_t next_seq)
 {
 	return lo >= 1 && hi >= lo && hi >= oldest &&
-	       lo <= next_seq + SUSPECT_MAX_AHEAD &&
-	       hi - lo <= SUSPECT_MAX_AHEAD;
+	       hi <= next_seq + SUSPECT_MAX_AHEAD;
 }
 
-void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
-		  uint64_t next_seq)
+int suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
+		 uint64_t next_seq)
 {
 	char path[PATH_MAX];
 	uint64_t lo, hi;
-	int kept = 0;
+	int kept = 0, dropped = 0;
 	FILE *f;
 
 	memset(ss, 0, sizeof(*ss));
@@ -155,17 +154,19 @@ void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
 	if (f == NULL) {
 		if (errno != ENOENT)
 			log_warn("spool: cannot read %s", path);
-		return;
+		return 0;
 	}
 	while (fscanf(f, "%" SCNu64 " %" SCNu64, &lo, &hi) == 2) {
 		if (believed(lo, hi, oldest, next_seq)) {
 			suspect_add(ss, lo, hi);
 			kept++;
-		} else if (hi >= oldest) {
+			continue;
+		}
+		dropped++;
+		if (hi >= oldest)
 			log_warnx("spool: %s: range %" PRIu64 "-%" PRIu64
 				  " ignored (damaged?)",
 				  path, lo, hi);
-		}
 	}
 	fclose(f);
 	if (kept > 0)
@@ -175,4 +176,5 @@ void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
 			 kept);
 	else if (unlink(path) != 0 && errno != ENOENT)
 		log_warn("spool: cannot remove %s", path);
+	return kept > 0 ? dropped : 0;
 }

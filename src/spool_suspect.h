@@ -33,7 +33,7 @@ struct spool_suspect {
 	unsigned next; /* where the next range goes (the oldest one) */
 };
 
-/* A loaded range that starts this far past the end of the spool is not
+/* A loaded range that ends this far past the end of the spool is not
  * believed (no failed round writes that many records): the file is
  * damaged. */
 #define SUSPECT_MAX_AHEAD ((uint64_t)1 << 24)
@@ -57,10 +57,11 @@ uint64_t suspect_max(const struct spool_suspect *ss);
 int suspect_save(const struct spool_suspect *ss, const char *dir);
 /* Reads dir/suspect into ss (zeroed first), keeping the ranges that end
  * at or after oldest (the oldest seq still stored: the others are gone)
- * and do not start past next_seq + SUSPECT_MAX_AHEAD; removes the file
- * when none is left, and a suspect.tmp a crash left. A file that cannot
- * be read is logged and treated as empty. */
-void suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
-		  uint64_t next_seq);
+ * and not past next_seq + SUSPECT_MAX_AHEAD; removes the file when none
+ * is left, and a suspect.tmp a crash left. A file that cannot be read is
+ * logged and treated as empty. Returns how many lines were dropped (the
+ * file should then be written again). */
+int suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
+		 uint64_t next_seq);
 
 #endif

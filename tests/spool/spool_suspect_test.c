@@ -105,13 +105,30 @@ static void a_damaged_file_is_not_believed(void **state)
 	f = fopen(tmp, "w");
 	assert_non_null(f);
 	fclose(f);
-	suspect_load(&ss, dir, 1, 30);
+	assert_int_equal(suspect_load(&ss, dir, 1, 30), 4); /* to rewrite */
 	assert_int_equal(suspect_max(&ss), 21); /* only "20 21" */
 	assert_false(suspect_has(&ss, 4));
 	assert_int_not_equal(access(tmp, F_OK), 0);
 	assert_int_equal(suspect_prune(&ss, 22), 1);
 	assert_int_equal(suspect_save(&ss, dir), 0);
 	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* A range merged over many episodes is wide, and still believed. */
+static void a_wide_merged_range_is_believed(void **state)
+{
+	char dir[] = "/tmp/rtw-suspect-XXXXXX";
+	struct spool_suspect ss = {0}, back;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	suspect_add(&ss, 1, 40000000);
+	assert_int_equal(suspect_save(&ss, dir), 0);
+	assert_int_equal(suspect_load(&back, dir, 1, 40000001), 0);
+	assert_true(suspect_has(&back, 2));
+	suspect_prune(&back, UINT64_MAX);
+	assert_int_equal(suspect_save(&back, dir), 0); /* removes it */
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -124,6 +141,7 @@ int main(void)
 		ranges_survive_a_save_and_load_while_their_records_do),
 	    cmocka_unit_test(pruning_drops_ranges_whose_records_are_gone),
 	    cmocka_unit_test(a_damaged_file_is_not_believed),
+	    cmocka_unit_test(a_wide_merged_range_is_believed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
