@@ -300,7 +300,9 @@ enum dedup_result dedup_reserve_again(struct dedup *d,
 		*seq = e->seq;
 	} else {
 		/* into gen[0]: over the entry if it is there, else found
-		 * before the older one */
+		 * before the older one. When the table cannot grow, nothing
+		 * is reserved and the event is stored anyway (a duplicate
+		 * rather than a refusal, as in dedup_reserve). */
 		insert(d, k, now_ms);
 	}
 	unlock(d);

@@ -55,6 +55,7 @@ struct dispatcher {
 	int flushing;           /* a worker is in flush() */
 	int64_t flush_retry_at; /* after a failed flush (monotonic ms) */
 	long flush_delay_ms;
+	uint64_t lost_first, lost_last; /* a run of lost events (note_lost) */
 	pthread_t reader_thread;
 	pthread_t *workers;
 	size_t nworkers, nstarted;
@@ -195,14 +196,44 @@ static size_t wait_for_room(struct dispatcher *d)
 	return room;
 }
 
+/* The end of a run of lost events: one line for all but its first. Lock
+ * held. */
+static void end_lost_run(struct dispatcher *d)
+{
+	if (d->lost_last > d->lost_first)
+		log_warnx("handler %s: events %" PRIu64 "-%" PRIu64
+			  " are gone or corrupt in the spool too; skipped",
+			  d->h->conf->name, d->lost_first + 1, d->lost_last);
+	d->lost_first = d->lost_last = 0;
+}
+
+/* Logs events that can never be read: the first of a run at once, the
+ * rest of the run in one line when it ends (a start that skips the
+ * numbers of records lost with a failed flush makes runs of thousands).
+ * Lock held. */
+static void note_lost(struct dispatcher *d, uint64_t seq)
+{
+	const char *name = d->h->conf->name;
+
+	if (d->lost_last != 0 && seq == d->lost_last + 1) {
+		d->lost_last = seq;
+		return;
+	}
+	end_lost_run(d);
+	log_warnx("handler %s: event %" PRIu64 " is gone or corrupt in the "
+		  "spool; skipped",
+		  name, seq);
+	d->lost_first = d->lost_last = seq;
+}
+
 /* Takes event seq in: queues it on its lane, or marks it done when the
  * handler does not want it or it can never be read. Lock held. Returns 0,
  * or -1 when it must be read again later (it stays not done). */
 static int take_in(struct dispatcher *d, uint64_t seq, enum load_result got,
 		   struct stored_event *se)
 {
-	const char *name = d->h->conf->name;
-
+	if (got != LOAD_LOST && got != LOAD_LATER)
+		end_lost_run(d);
 	switch (got) {
 	case LOAD_EVENT:
 		if (lanes_push(d->lanes, se) == 0)
@@ -212,8 +243,7 @@ static int take_in(struct dispatcher *d, uint64_t seq, enum load_result got,
 	case LOAD_LATER:
 		return -1;
 	case LOAD_LOST:
-		log_warnx("handler %s: event %" PRIu64 " is gone or corrupt in "
-			  "the spool; skipped", name, seq);
+		note_lost(d, seq);
 		break;
 	case LOAD_UNWANTED:
 		break;

@@ -14,13 +14,15 @@ static void set_verdict(struct verdict *v, int status, const char *reason)
 	snprintf(v->reason, sizeof(v->reason), "%s", reason);
 }
 
-/* A sender retry of an accepted event: 200 once the original is durable. */
+/* A sender retry of an accepted event: 200 once the original is durable
+ * (spool_on_commit answers at once when it is, and 503 when its flush
+ * failed meanwhile). */
 static void answer_duplicate(struct runtime *rt, uint64_t seq,
 			     struct verdict *v)
 {
 	atomic_fetch_add(&rt->stats.duplicates, 1);
 	set_verdict(v, 200, "duplicate");
-	if (seq > spool_committed(rt->spool))
+	if (rt->conf->fsync != FSYNC_OFF)
 		v->wait_for = seq;
 }
 

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "progress.h"
+#include "util.h"
 
 #define WORDS (PROGRESS_SPAN / 64)
 
@@ -211,15 +212,9 @@ char *progress_snapshot(struct progress *p, size_t *len, uint64_t *low)
 
 int progress_write(struct progress *p, const char *text, size_t len)
 {
-	int fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int ok = fd >= 0 && write(fd, text, len) == (ssize_t)len &&
-		 fdatasync(fd) == 0;
-
-	if (fd >= 0 && close(fd) != 0)
-		ok = 0;
 	/* Synced before the rename: after a power cut the file is the old
 	 * state or the new one, never empty. */
-	if (!ok || rename(p->tmp, p->path) != 0) {
+	if (replace_file(p->tmp, p->path, text, len) != 0) {
 		/* Retried at every save interval: one warning per outage. */
 		if (!p->failing)
 			log_warn("cannot save %s (retrying)", p->path);

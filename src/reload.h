@@ -29,7 +29,8 @@
  * daemon exits: requests and handlers may still point into it, and
  * reloads are rare. Its endpoints' secrets (token digests, signing keys)
  * are scrambled once no request can be reading them: request_timeout_s
- * (the longest a request can take) plus a margin after the reload. */
+ * (the longest a request can take to be authenticated) plus a margin
+ * after the reload. */
 #ifndef RTW_RELOAD_H
 #define RTW_RELOAD_H
 

@@ -72,11 +72,13 @@ struct spool {
 	int flush_failed;
 	int roll;
 	/* The records of failed flushes (spool_suspect.h): the ranges, a
-	 * version bumped at each change, the version the file holds, and
-	 * when a save was last tried. Saved by the committer only. */
+	 * version bumped at each change, the version the file holds, when a
+	 * save was last tried and whether it failed. Saved by the committer,
+	 * and by the stop once the committer has ended. */
 	struct spool_suspect suspect;
 	unsigned suspect_version, suspect_saved;
 	int64_t suspect_tried_ms;
+	int suspect_save_failing;
 
 	uint64_t next_seq, written, committed, done;
 	int error; /* errno of the last failure, 0 after a success */
@@ -294,8 +296,8 @@ static int reserve_retired(struct spool *s)
 
 /* The segment being left behind, queued (room reserved) for the next
  * commit round, which cuts its unused zeros (recovery would cut them too;
- * this keeps the disk usage honest) outside the lock, then syncs it. Lock
- * held. */
+ * this keeps the disk usage honest) outside the lock, then syncs it; with
+ * fsync "off" the committer cuts and closes it unsynced. Lock held. */
 static void retire_segment(struct spool *s)
 {
 	s->retired[s->nretired++] = (struct retired){
@@ -462,11 +464,17 @@ static void save_suspect(struct spool *s, int now)
 	pthread_mutex_unlock(&s->lock);
 	rc = suspect_save(&copy, s->dir);
 	pthread_mutex_lock(&s->lock);
-	if (rc == 0)
+	if (rc == 0) {
+		if (s->suspect_save_failing)
+			log_info("spool: saved the list of unsure records");
 		s->suspect_saved = version;
-	else
+		s->suspect_save_failing = 0;
+	} else if (!s->suspect_save_failing) {
+		/* tried again every second: one warning per outage */
 		log_warn("spool: cannot save which records a failed flush "
 			 "left unsure; trying again");
+		s->suspect_save_failing = 1;
+	}
 }
 
 /* After recovery: numbers of suspect records recovery did not find (their
@@ -488,6 +496,28 @@ static void skip_lost_suspects(struct spool *s)
 	s->committed = top;
 	/* a new segment: recovery reads a gap inside one as its end */
 	s->roll = s->fd >= 0;
+}
+
+/* Reads the list of suspect records at the start (before the threads):
+ * damaged lines make the committer write it again, lost numbers are
+ * skipped. 0, or -1 with the reason in why when it cannot be read (the
+ * start stops rather than forget which records are unsure). */
+static int load_suspects(struct spool *s, char *why, size_t whylen)
+{
+	int dropped = suspect_load(&s->suspect, s->dir,
+				   s->nsegs > 0 ? s->segs[0].first
+						: s->next_seq,
+				   s->next_seq);
+
+	if (dropped < 0) {
+		snprintf(why, whylen, "cannot read %s/suspect: %s", s->dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (dropped > 0)
+		s->suspect_version++; /* the committer rewrites the file */
+	skip_lost_suspects(s);
+	return 0;
 }
 
 void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
@@ -552,19 +582,6 @@ static void notify(struct waiter *w, size_t n, int ok)
 	free(w);
 }
 
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* Cuts and syncs the retired segments; returns nonzero on a failure. */
 /* Cuts the zeros after a left-behind segment's records. */
 static void cut_unused_end(const struct retired *r)
 {
@@ -572,6 +589,7 @@ static void cut_unused_end(const struct retired *r)
 		log_warn("spool: cannot cut the unused end of a segment");
 }
 
+/* Cuts and syncs the retired segments; returns nonzero on a failure. */
 static int sync_retired(const struct retired *old, size_t n)
 {
 	int rc = 0;
@@ -919,11 +937,8 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 		snprintf(why, whylen, "cannot read the spool in %s", s->dir);
 		goto fail;
 	}
-	if (suspect_load(&s->suspect, s->dir,
-			 s->nsegs > 0 ? s->segs[0].first : s->next_seq,
-			 s->next_seq) > 0)
-		s->suspect_version++; /* the committer rewrites the file */
-	skip_lost_suspects(s);
+	if (load_suspects(s, why, whylen) != 0)
+		goto fail;
 	if (thread_start(&s->committer, committer_main, s, "rtw-commit",
 			 NULL) != 0) {
 		snprintf(why, whylen, "cannot start the committer thread");

@@ -45,8 +45,10 @@ typedef void (*spool_scan_fn)(const struct spool_record *r, void *arg);
 typedef void (*spool_commit_fn)(void *arg, int ok);
 
 /* Opens (creating) the spool directory, recovers it: every record is
- * checked, a torn or corrupt tail is cut off. Starts the committer.
- * Returns NULL with the reason in why. */
+ * checked, a torn or corrupt tail is cut off; the list of suspect records
+ * is read (spool_suspect.h) and the numbers of suspect records recovery
+ * did not find are not used again. Starts the committer. Returns NULL
+ * with the reason in why. */
 struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 			 void *scan_arg, char *why, size_t whylen);
 /* Stops the committer after a last flush and closes everything. */
@@ -64,15 +66,19 @@ typedef void (*spool_written_fn)(void *arg, uint64_t seq,
 int spool_append(struct spool *s, struct spool_record *r,
 		 spool_written_fn written, void *arg);
 
-/* Calls done(arg, ok) when seq is durable (at once if it already is). */
+/* Calls done(arg, ok) when seq is durable (at once if it already is),
+ * or with ok = 0 when it cannot be: its flush failed, even if a later
+ * one committed it (spool_suspect), or the spool stops. */
 void spool_on_commit(struct spool *s, uint64_t seq, spool_commit_fn done,
 		     void *arg);
 
-/* 1 when seq was written before a flush that failed and committed only
- * by a later one: its record may not be on disk, though reads from the
- * page cache still find it (the kernel reports a lost write-back once).
- * A sender's retry of such an event is stored again (ingest.c). Kept
- * across restarts (spool_suspect.h). */
+/* 1 when seq was written before a flush that failed (whether or not a
+ * later one has committed it since): its record may not be on disk,
+ * though reads from the page cache still find it (the kernel reports a
+ * lost write-back once). After many failure episodes the oldest ranges
+ * merge and cover acknowledged records too. A sender's retry of such an
+ * event is stored again (ingest.c). Kept across restarts
+ * (spool_suspect.h). */
 int spool_suspect(struct spool *s, uint64_t seq);
 
 /* The highest committed seq (0: none), the oldest seq still stored. */

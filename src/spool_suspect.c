@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "spool_suspect.h"
+#include "util.h"
 
 #define SUSPECT_FILE "suspect"
 
@@ -82,31 +83,6 @@ static size_t format_ranges(const struct spool_suspect *ss, char *buf,
 	return len;
 }
 
-static int write_synced(const char *path, const char *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0 ? 0 : -1;
-	if (close(fd) != 0)
-		rc = -1;
-	return rc;
-}
-
-static int sync_dir_of(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int suspect_save(const struct spool_suspect *ss, const char *dir)
 {
 	/* 2 numbers of at most 20 digits per range */
@@ -118,16 +94,16 @@ int suspect_save(const struct spool_suspect *ss, const char *dir)
 	if (len == 0) {
 		if (unlink(path) != 0 && errno != ENOENT)
 			return -1;
-		return sync_dir_of(dir);
+		return sync_dir(dir);
 	}
-	if (write_synced(tmp, text, len) != 0 || rename(tmp, path) != 0) {
+	if (replace_file(tmp, path, text, len) != 0) {
 		int saved = errno;
 
 		unlink(tmp);
 		errno = saved;
 		return -1;
 	}
-	return sync_dir_of(dir);
+	return sync_dir(dir);
 }
 
 /* Is the range read from the file one to keep? */
@@ -151,11 +127,8 @@ int suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
 	unlink(path); /* a save a crash cut short: the file before stands */
 	snprintf(path, sizeof(path), "%s/" SUSPECT_FILE, dir);
 	f = fopen(path, "re");
-	if (f == NULL) {
-		if (errno != ENOENT)
-			log_warn("spool: cannot read %s", path);
-		return 0;
-	}
+	if (f == NULL)
+		return errno == ENOENT ? 0 : -1;
 	while (fscanf(f, "%" SCNu64 " %" SCNu64, &lo, &hi) == 2) {
 		if (believed(lo, hi, oldest, next_seq)) {
 			suspect_add(ss, lo, hi);
@@ -167,6 +140,11 @@ int suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
 			log_warnx("spool: %s: range %" PRIu64 "-%" PRIu64
 				  " ignored (damaged?)",
 				  path, lo, hi);
+	}
+	if (!feof(f)) { /* a line that is no range: the rest is lost */
+		log_warnx("spool: %s is damaged after %d range(s)", path,
+			  kept + dropped);
+		dropped++;
 	}
 	fclose(f);
 	if (kept > 0)

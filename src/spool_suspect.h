@@ -58,9 +58,9 @@ int suspect_save(const struct spool_suspect *ss, const char *dir);
 /* Reads dir/suspect into ss (zeroed first), keeping the ranges that end
  * at or after oldest (the oldest seq still stored: the others are gone)
  * and not past next_seq + SUSPECT_MAX_AHEAD; removes the file when none
- * is left, and a suspect.tmp a crash left. A file that cannot be read is
- * logged and treated as empty. Returns how many lines were dropped (the
- * file should then be written again). */
+ * is left, and a suspect.tmp a crash left. Returns how many lines were
+ * dropped or could not be parsed (the file should then be written
+ * again), or -1 with errno set when the file exists but cannot be read. */
 int suspect_load(struct spool_suspect *ss, const char *dir, uint64_t oldest,
 		 uint64_t next_seq);
 

@@ -112,3 +112,34 @@ int thread_start(pthread_t *t, void *(*main_fn)(void *), void *arg,
 	(void)pthread_setname_np(*t, name);
 	return 0;
 }
+
+int replace_file(const char *tmp, const char *path, const void *data,
+		 size_t len)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int ok = fd >= 0 && write(fd, data, len) == (ssize_t)len &&
+		 fdatasync(fd) == 0;
+	int saved = errno;
+
+	if (fd >= 0 && close(fd) != 0 && ok) {
+		ok = 0;
+		saved = errno;
+	}
+	if (!ok) {
+		errno = saved;
+		return -1;
+	}
+	return rename(tmp, path);
+}
+
+int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}

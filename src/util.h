@@ -34,6 +34,16 @@ int make_dirs(const char *path, mode_t mode);
  * 0 or the errno that stopped it. Leaves nothing behind. */
 int probe_writable_dir(const char *dir, size_t bytes);
 
+/* Replaces path with len bytes of data: written to tmp, synced, renamed
+ * over path, so a power cut leaves the old file or the new one, never a
+ * torn one. The directory is not synced (sync_dir). 0, or -1 with errno
+ * set (tmp may be left behind). */
+int replace_file(const char *tmp, const char *path, const void *data,
+		 size_t len);
+/* fsyncs a directory: a file created, renamed or removed in it lasts. 0,
+ * or -1 with errno set. */
+int sync_dir(const char *dir);
+
 /* pthread_create (default attributes), then names the thread "<role>" or
  * "<role>:<handler>" (cut to the kernel's 15 bytes), as `top -H`,
  * `ps -L` and perf show it. Named by its creator, so it has its name by

@@ -100,12 +100,14 @@ static void a_damaged_file_is_not_believed(void **state)
 	snprintf(tmp, sizeof(tmp), "%s/suspect.tmp", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "5 3\n0 4\n-1 7\n99999999999 99999999999\n20 21\n");
+	fprintf(f, "5 3\n0 4\n-1 7\n99999999999 99999999999\n20 21\n"
+		   "garbage\n30 31\n");
 	fclose(f);
 	f = fopen(tmp, "w");
 	assert_non_null(f);
 	fclose(f);
-	assert_int_equal(suspect_load(&ss, dir, 1, 30), 4); /* to rewrite */
+	/* 4 bad ranges and a line that ends the parse: to be rewritten */
+	assert_int_equal(suspect_load(&ss, dir, 1, 30), 5);
 	assert_int_equal(suspect_max(&ss), 21); /* only "20 21" */
 	assert_false(suspect_has(&ss, 4));
 	assert_int_not_equal(access(tmp, F_OK), 0);

@@ -111,10 +111,15 @@ static void a_replaced_configurations_secrets_are_scrambled_later(
 	assert_int_equal(fx->rt->nretired_confs, 1);
 	old = fx->rt->retired_confs[0].conf;
 
-	/* within request_timeout_s a request may still read them */
+	/* within request_timeout_s (5 s) and the margin after it, a
+	 * request may still read them */
 	reload_scramble_retired(fx->rt, reloaded + 4000);
 	assert_true(token_matches(old, "old-token"));
 	assert_true(key_is(old, KEY));
+	reload_scramble_retired(fx->rt,
+				reloaded + 5000 + RETIRED_SECRETS_MARGIN_MS -
+				    1000);
+	assert_true(token_matches(old, "old-token"));
 
 	reload_scramble_retired(fx->rt,
 				reloaded + 5000 + RETIRED_SECRETS_MARGIN_MS +

@@ -114,7 +114,7 @@ static natsStatus build_options(struct natsconn *c, natsOptions **out)
 		s = natsOptions_SetName(o, name);
 	if (s == NATS_OK)
 		s = natsOptions_SetTimeout(o, cfg->connect_timeout_ms);
-	if (s == NATS_OK) /* never give up: events wait in the spool */
+	if (s == NATS_OK) /* never give up connecting: events wait */
 		s = natsOptions_SetMaxReconnect(o, -1);
 	if (s == NATS_OK) /* a drop closes it; see nats_conn.h */
 		s = natsOptions_SetAllowReconnect(o, false);
