@@ -980,8 +980,8 @@ void spool_close(struct spool *s)
 	pthread_mutex_unlock(&s->lock);
 	/* A last chance for segments a failed round left unsynced. */
 	sync_retired(s->retired, s->nretired);
-	for (size_t i = 0; i < s->nretired; i++)
-		close(s->retired[i].fd);
+	close_retired(s->retired, s->nretired);
+	s->retired = NULL;
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->lock_fd >= 0)

@@ -25,14 +25,7 @@ static const char jsonl_handler[] =
 
 static int setup(void **state)
 {
-	struct daemon *d = daemon_new();
-
-	*state = d;
-	if (d == NULL || dint_configure(d, "", jsonl_handler) != 0) {
-		daemon_teardown(state); /* cmocka skips the teardown */
-		return -1;
-	}
-	return 0;
+	return dint_setup(state, jsonl_handler); /* started */
 }
 
 static int teardown(void **state)
@@ -61,7 +54,6 @@ static void lost_numbers_are_skipped_once_and_quietly(void **state)
 
 	daemon_path(d, "events.jsonl", sink, sizeof(sink));
 	daemon_path(d, "spool/suspect", list, sizeof(list));
-	assert_int_equal(daemon_start(d, NULL), 0);
 	post_and_wait(d, 0, sink); /* event 1 */
 	assert_int_equal(daemon_stop(d), 0);
 

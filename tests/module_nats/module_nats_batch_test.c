@@ -58,6 +58,16 @@ static void flush_ok(struct nats_instance *ni)
 		fail_msg("flush answered RETRY: %s", err.message);
 }
 
+/* A batching instance whose first event (bot-a's 0) is confirmed: the
+ * connection and the stream are known to work. */
+static void open_with_one_confirmed(struct nats_instance *ni,
+				    const struct nats_server *s)
+{
+	open_batching(ni, s, "");
+	pending(ni, "bot-a", 0, 1);
+	flush_ok(ni);
+}
+
 /* Flushes every 50 ms until a flush confirms the batch (at most 20 s). */
 static void flush_until_confirmed(struct nats_instance *ni)
 {
@@ -104,9 +114,7 @@ static void an_unconfirmed_batch_is_sent_again(void **state)
 	struct js_message *m;
 	size_t n;
 
-	open_batching(&ni, s, "");
-	pending(&ni, "bot-a", 0, 1);
-	flush_ok(&ni);
+	open_with_one_confirmed(&ni, s);
 	for (int i = 1; i < 50; i++)
 		pending(&ni, "bot-a", i, (uint64_t)i + 1);
 	nats_server_kill(s, SIGKILL);
@@ -151,9 +159,7 @@ static void no_connection_is_a_retry_not_a_pending(void **state)
 	struct rtw_error err = {{0}};
 	struct nats_test_event te;
 
-	open_batching(&ni, s, "");
-	pending(&ni, "bot-a", 0, 1);
-	flush_ok(&ni);
+	open_with_one_confirmed(&ni, s);
 	nats_server_kill(s, SIGKILL);
 	nats_sleep_ms(200);
 	nats_event_chat(&te, "bot-a", 1, 2);
@@ -210,9 +216,7 @@ static void a_batch_lost_with_its_connection_stays_before_the_next_event(
 	struct js_message *m;
 	size_t n;
 
-	open_batching(&ni, s, "");
-	pending(&ni, "bot-a", 0, 1);
-	flush_ok(&ni);
+	open_with_one_confirmed(&ni, s);
 	assert_int_equal(kill(s->pid, SIGSTOP), 0);
 	for (int i = 1; i < 10; i++)
 		pending(&ni, "bot-a", i, (uint64_t)i + 1);

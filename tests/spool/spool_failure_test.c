@@ -25,30 +25,6 @@
 
 #include "spool_util.h"
 
-/* Appends record n expecting a failure; returns the errno. */
-static int append_fails(struct spool *s, uint64_t n, size_t len)
-{
-	char *body = pattern_body(n, len);
-	struct spool_record r = {.path = TEST_PATH,
-				 .path_len = strlen(TEST_PATH),
-				 .key = "id:x",
-				 .key_len = 4,
-				 .body = body,
-				 .body_len = len};
-	struct spool_position end;
-	int rc, err;
-
-	errno = 0;
-	rc = append_raw(s, &r, &end);
-	err = errno;
-	free(body);
-	if (rc != -1)
-		fail_msg("append of record %llu succeeded (seq %llu)",
-			 (unsigned long long)n, (unsigned long long)r.seq);
-	assert_int_not_equal(err, 0);
-	return err;
-}
-
 /* After a failure: the next append gets seq and is read back, the error
  * is cleared, and a reopened spool holds exactly seq records. */
 static void expect_working_again(struct fixture *fx, uint64_t seq)

@@ -97,13 +97,11 @@ static void on_commit(void *arg, int ok)
 	pthread_mutex_unlock(&o->lock);
 }
 
-/* Appends record n and waits for its commit; returns 1 when durable. */
-static int append_and_commit(struct spool *s, uint64_t n,
-			     struct spool_position *end)
+/* Waits for seq's commit callback; returns 1 when durable. */
+static int commit_outcome(struct spool *s, uint64_t seq)
 {
 	struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 			    0, 0};
-	uint64_t seq = append_pattern(s, n, BODY, end);
 
 	spool_on_commit(s, seq, on_commit, &o);
 	pthread_mutex_lock(&o.lock);
@@ -111,6 +109,13 @@ static int append_and_commit(struct spool *s, uint64_t n,
 		pthread_cond_wait(&o.cv, &o.lock);
 	pthread_mutex_unlock(&o.lock);
 	return o.ok;
+}
+
+/* Appends record n and waits for its commit; returns 1 when durable. */
+static int append_and_commit(struct spool *s, uint64_t n,
+			     struct spool_position *end)
+{
+	return commit_outcome(s, append_pattern(s, n, BODY, end));
 }
 
 static unsigned long inode_of(const char *path)
@@ -174,13 +179,7 @@ static void appends_are_refused_while_flushes_fail(void **state)
 	struct fixture *fx = *state;
 	struct spool_position end;
 	struct timespec pause = {0, 300 * 1000 * 1000};
-	char first[PATH_MAX], *body = pattern_body(5, BODY);
-	struct spool_record r = {.path = TEST_PATH,
-				 .path_len = strlen(TEST_PATH),
-				 .key = "id:5",
-				 .key_len = 4,
-				 .body = body,
-				 .body_len = BODY};
+	char first[PATH_MAX];
 	uint64_t firsts[16];
 
 	atomic_store(&failed, 0);
@@ -193,7 +192,7 @@ static void appends_are_refused_while_flushes_fail(void **state)
 	assert_false(append_and_commit(fx->s, 4, &end));
 	nanosleep(&pause, NULL); /* a few failed rounds more */
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(append_raw(fx->s, &r, NULL), -1);
+		append_fails(fx->s, 5, BODY);
 	assert_int_equal(list_segments(fx->dir, firsts, 16), 2);
 
 	atomic_store(&failures_left, 0);
@@ -205,7 +204,6 @@ static void appends_are_refused_while_flushes_fail(void **state)
 	assert_true(spool_suspect(fx->s, 4));
 	assert_false(spool_suspect(fx->s, 3));
 	assert_false(spool_suspect(fx->s, 5));
-	free(body);
 }
 
 /* Appends record n while every flush fails and waits for a round to have
@@ -321,8 +319,6 @@ static void a_list_that_could_not_be_saved_is_saved_later(void **state)
 static void numbers_of_lost_suspect_records_are_not_used_again(void **state)
 {
 	struct fixture *fx = *state;
-	struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-			    0, 0};
 	struct spool_position end;
 	struct scan_log log = {0};
 	char first[PATH_MAX];
@@ -339,12 +335,7 @@ static void numbers_of_lost_suspect_records_are_not_used_again(void **state)
 	fixture_open(fx, FSYNC_BATCH, 1 << 20, NULL);
 	next = append_pattern(fx->s, 3, BODY, &end);
 	assert_true(next > seq);
-	spool_on_commit(fx->s, next, on_commit, &o);
-	pthread_mutex_lock(&o.lock);
-	while (!o.done)
-		pthread_cond_wait(&o.cv, &o.lock);
-	pthread_mutex_unlock(&o.lock);
-	assert_true(o.ok);
+	assert_true(commit_outcome(fx->s, next));
 	/* and the next start still finds it: the skipped numbers are no
 	 * gap inside a segment, which recovery would read as its end */
 	fixture_close(fx);

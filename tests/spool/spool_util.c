@@ -292,3 +292,26 @@ void remove_tree(const char *dir)
 {
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int append_fails(struct spool *s, uint64_t n, size_t len)
+{
+	char *body = pattern_body(n, len);
+	struct spool_record r = {.path = TEST_PATH,
+				 .path_len = strlen(TEST_PATH),
+				 .key = "id:x",
+				 .key_len = 4,
+				 .body = body,
+				 .body_len = len};
+	struct spool_position end;
+	int rc, err;
+
+	errno = 0;
+	rc = append_raw(s, &r, &end);
+	err = errno;
+	free(body);
+	if (rc != -1)
+		fail_msg("append of record %llu succeeded (seq %llu)",
+			 (unsigned long long)n, (unsigned long long)r.seq);
+	assert_int_not_equal(err, 0);
+	return err;
+}

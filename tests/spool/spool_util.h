@@ -59,6 +59,9 @@ char *pattern_body(uint64_t n, size_t len);
 /* spool_append that reports the end position into *end (may be NULL). */
 int append_raw(struct spool *s, struct spool_record *r,
 	       struct spool_position *end);
+/* Appends record n (pattern body of len bytes) expecting a failure;
+ * fails the test if it is stored. Returns the errno. */
+int append_fails(struct spool *s, uint64_t n, size_t len);
 /* Appends record n (key "id:msg_<n>", received TEST_RECEIVED_MS + n) with
  * body; fails the test unless it is stored. Returns its seq. */
 uint64_t append_record(struct spool *s, uint64_t n, const char *body,
