@@ -1,5 +1,6 @@
 /* rtwebhookd: arguments, signals and lifecycle. Everything else lives in
  * the core library. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "cpu.h"
 #include "http.h"
 #include "log.h"
 #include "reload.h"
@@ -326,6 +328,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init(verbose);
+	/* Before any thread starts, so that all of them inherit it. */
+	if (cpu_policy_batch() != 0)
+		log_info("cannot make the threads SCHED_BATCH (%s): they "
+			 "stay SCHED_OTHER, at some cost in throughput",
+			 strerror(errno));
 	block_signals(&stop_signals);
 	load_guard_start(&guard);
 	rt = load(file);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -151,6 +152,64 @@ size_t harness_wait_lines(const char *path, size_t n, long timeout_ms)
 static int compare_strings(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads /proc/PID/task/TID/comm into t->name; 0, or -1 (the thread ended
+ * meanwhile). */
+static int read_thread_name(long pid, struct daemon_thread *t)
+{
+	char file[96];
+	FILE *f;
+	int ok;
+
+	snprintf(file, sizeof(file), "/proc/%ld/task/%ld/comm", pid, t->tid);
+	f = fopen(file, "r");
+	if (f == NULL)
+		return -1;
+	ok = fgets(t->name, sizeof(t->name), f) != NULL;
+	fclose(f);
+	t->name[strcspn(t->name, "\n")] = '\0';
+	return ok ? 0 : -1;
+}
+
+int daemon_threads(const struct daemon *d, struct daemon_thread **out)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)d->pid);
+	dir = opendir(path);
+	if (dir == NULL)
+		return -1;
+	while ((e = readdir(dir)) != NULL) {
+		struct daemon_thread t = {.tid = atol(e->d_name)};
+		struct daemon_thread *grown;
+
+		if (t.tid <= 0 || read_thread_name((long)d->pid, &t) != 0)
+			continue;
+		t.policy = sched_getscheduler((pid_t)t.tid);
+		grown = realloc(*out, (size_t)(n + 1) * sizeof(**out));
+		if (grown == NULL)
+			break;
+		*out = grown;
+		(*out)[n++] = t;
+	}
+	closedir(dir);
+	return n;
+}
+
+int daemon_threads_named(const struct daemon *d, const char *name)
+{
+	struct daemon_thread *t;
+	int n = daemon_threads(d, &t), count = 0;
+
+	for (int i = 0; i < n; i++)
+		count += strcmp(t[i].name, name) == 0;
+	free(t);
+	return count;
 }
 
 char **harness_list(const char *dir, const char *suffix)

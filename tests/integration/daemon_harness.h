@@ -99,6 +99,18 @@ int daemon_running(struct daemon *d);
 char *daemon_log(const struct daemon *d);
 char *daemon_stdout(const struct daemon *d);
 
+/* One thread of the daemon: its id, name and scheduling policy. */
+struct daemon_thread {
+	long tid;
+	char name[16];
+	int policy; /* SCHED_OTHER, SCHED_BATCH... (-1: unknown) */
+};
+/* The daemon's threads now, in *out (free it); returns how many, or -1
+ * when /proc/PID/task cannot be read. */
+int daemon_threads(const struct daemon *d, struct daemon_thread **out);
+/* How many of them are named name. */
+int daemon_threads_named(const struct daemon *d, const char *name);
+
 /* Files. harness_read_file returns NULL when the file cannot be read;
  * the buffer is NUL-terminated (*len excludes the NUL). */
 char *harness_read_file(const char *path, size_t *len);

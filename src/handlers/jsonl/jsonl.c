@@ -264,6 +264,18 @@ static int jsonl_init(const struct rtw_host *host, const json_t *config,
 	return 0;
 }
 
+/* Replaces every c in p[0..len) with a space. In a JSON text a raw line
+ * break can only be whitespace between tokens (inside strings it must be
+ * escaped), so the line stays the same JSON. memchr, not a loop over
+ * every byte: most bodies have none, and memchr checks 32 bytes a step. */
+static void blank_out(char *p, size_t len, char c)
+{
+	char *end = p + len;
+
+	while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL)
+		*p++ = ' ';
+}
+
 /* Appends the output line for ev to j->line; returns 0 or -1. */
 static int append_line(struct jsonl *j, const struct rtw_event *ev)
 {
@@ -292,8 +304,9 @@ static int append_line(struct jsonl *j, const struct rtw_event *ev)
 	}
 	line = j->line + j->len;
 	memcpy(line, meta, (size_t)mlen);
-	for (size_t i = skip + 1, o = (size_t)mlen; i < ev->body_len; i++, o++)
-		line[o] = body[i] == '\n' || body[i] == '\r' ? ' ' : body[i];
+	memcpy(line + mlen, body + skip + 1, ev->body_len - skip - 1);
+	blank_out(line + mlen, ev->body_len - skip - 1, '\n');
+	blank_out(line + mlen, ev->body_len - skip - 1, '\r');
 	line[need - 1] = '\n';
 	j->len += need;
 	return 0;
