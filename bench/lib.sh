@@ -10,6 +10,7 @@ WORK=""
 SERVER_PID=""
 SERVER_PORT=""
 SERVER_LOG=""
+SERVER_DIR=""
 SINK=""
 URL=""
 RT=()   # BENCH_RT=1: SCHED_FIFO for servers and generators
@@ -79,6 +80,7 @@ start_server() {
 	port=$(free_port)
 	SERVER_PORT=$port
 	dir=$(mktemp -d "$WORK/$kind.XXXXXX")
+	SERVER_DIR=$dir
 	threads=$(($(tr -cd , <<<"$cpus" | wc -c) + 1))
 	SERVER_LOG=$dir/log
 	URL="http://127.0.0.1:$port$EVENTS_PATH?token=$TOKEN"
@@ -113,7 +115,12 @@ launch() {
 	SERVER_PID=$!
 }
 
-# SIGTERM, then SIGKILL if it has not exited within 15 s.
+# SIGTERM, then SIGKILL if it has not exited within 15 s. Then its
+# directory goes (spool, sink, log): the sink's pages are not synced, and
+# left in place the kernel writes them back 30 s later
+# (vm.dirty_expire_centisecs), in the middle of later runs, whose flushes
+# then queue behind hundreds of megabytes of another run's data. Each run
+# starts from the disk state the first one had.
 stop_server() {
 	[ -n "$SERVER_PID" ] || return 0
 	kill -TERM "$SERVER_PID" 2>/dev/null || true
@@ -124,6 +131,8 @@ stop_server() {
 	kill -KILL "$SERVER_PID" 2>/dev/null || true
 	wait "$SERVER_PID" 2>/dev/null || true
 	SERVER_PID=""
+	[ -n "$SERVER_DIR" ] && rm -rf "$SERVER_DIR"
+	SERVER_DIR=""
 }
 
 # ---- /proc figures -----------------------------------------------------------
