@@ -25,3 +25,12 @@ int cpu_count_allowed(void)
 	n = CPU_COUNT(&set);
 	return n > 0 ? n : 1;
 }
+
+unsigned cpu_http_threads(int cpus)
+{
+	enum { MIN_THREADS = 2, MAX_THREADS = 16 };
+
+	if (cpus < MIN_THREADS)
+		return MIN_THREADS;
+	return cpus > MAX_THREADS ? MAX_THREADS : (unsigned)cpus;
+}

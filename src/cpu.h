@@ -14,7 +14,14 @@
  * seccomp filter may forbid the call). */
 int cpu_policy_batch(void);
 
-/* How many CPUs this process may run on (its affinity mask), at least 1. */
+/* How many CPUs this process may run on (its affinity mask), at least 1.
+ * A cgroup's CPU quota (cpu.max) is not counted: a container limited to
+ * one CPU of a 64-CPU host sees 64. */
 int cpu_count_allowed(void);
+
+/* The HTTP thread pool for cpus CPUs: one per CPU, at least 2 (a thread
+ * held up, say by a slow write of a log line, leaves another serving), at
+ * most 16. */
+unsigned cpu_http_threads(int cpus);
 
 #endif

@@ -30,23 +30,6 @@
 #include "runtime.h"
 #include "watchdog.h"
 
-/* A small pool, a thread per CPU the daemon may use (bounded): each thread
- * polls its share of the connections, so a slow client costs a file
- * descriptor, not a thread. Never fewer than two: a thread held up (say,
- * by a slow write of a log line) leaves another serving. More threads
- * than CPUs only add lock hand-offs between them: on one CPU, four threads
- * acknowledged no more events than two (bench/README.md). */
-#define HTTP_THREADS_MIN 2
-#define HTTP_THREADS_MAX 16
-
-static unsigned http_threads(void)
-{
-	int n = cpu_count_allowed();
-
-	if (n < HTTP_THREADS_MIN)
-		return HTTP_THREADS_MIN;
-	return n > HTTP_THREADS_MAX ? HTTP_THREADS_MAX : (unsigned)n;
-}
 /* A streamed body past this many times the cap is not read to its end:
  * the connection is dropped instead of answered. */
 #define HTTP_DISCARD_FACTOR 4
@@ -807,7 +790,12 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, int listen_fd,
 		flags, (uint16_t)conf->listen_port, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_ARRAY, options,
-		MHD_OPTION_THREAD_POOL_SIZE, http_threads(),
+		/* A thread per CPU: each polls its share of the connections,
+		 * so a slow client costs a file descriptor, not a thread.
+		 * More threads than CPUs only add lock hand-offs between
+		 * them (bench/README.md, 27 November evening). */
+		MHD_OPTION_THREAD_POOL_SIZE,
+		cpu_http_threads(cpu_count_allowed()),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->timeout_s,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,

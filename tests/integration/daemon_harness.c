@@ -191,6 +191,8 @@ int daemon_threads(const struct daemon *d, struct daemon_thread **out)
 		if (t.tid <= 0 || read_thread_name((long)d->pid, &t) != 0)
 			continue;
 		t.policy = sched_getscheduler((pid_t)t.tid);
+		if (t.policy < 0)
+			continue; /* it ended meanwhile */
 		grown = realloc(*out, (size_t)(n + 1) * sizeof(**out));
 		if (grown == NULL)
 			break;
@@ -209,6 +211,19 @@ int daemon_threads_named(const struct daemon *d, const char *name)
 	for (int i = 0; i < n; i++)
 		count += strcmp(t[i].name, name) == 0;
 	free(t);
+	return count;
+}
+
+int daemon_wait_threads_named(const struct daemon *d, const char *name,
+			      int n, long timeout_ms)
+{
+	struct timespec start;
+	int count;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((count = daemon_threads_named(d, name)) != n &&
+	       elapsed_ms(&start) < timeout_ms)
+		sleep_ms(10);
 	return count;
 }
 

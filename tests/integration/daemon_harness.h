@@ -110,6 +110,11 @@ struct daemon_thread {
 int daemon_threads(const struct daemon *d, struct daemon_thread **out);
 /* How many of them are named name. */
 int daemon_threads_named(const struct daemon *d, const char *name);
+/* The same, once n are, or after timeout_ms: some threads name themselves
+ * after they start (libmicrohttpd's), maybe after the daemon said it
+ * listens. */
+int daemon_wait_threads_named(const struct daemon *d, const char *name,
+			      int n, long timeout_ms);
 
 /* Files. harness_read_file returns NULL when the file cannot be read;
  * the buffer is NUL-terminated (*len excludes the NUL). */
