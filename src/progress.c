@@ -6,7 +6,6 @@
  *   done 1052-1052
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>

@@ -1,6 +1,5 @@
 /* Ranges of unsure records, saved beside the segments (spool_suspect.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>

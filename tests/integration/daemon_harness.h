@@ -103,10 +103,11 @@ char *daemon_stdout(const struct daemon *d);
 struct daemon_thread {
 	long tid;
 	char name[16];
-	int policy; /* SCHED_OTHER, SCHED_BATCH... (-1: unknown) */
+	int policy; /* SCHED_OTHER, SCHED_BATCH... */
 };
 /* The daemon's threads now, in *out (free it); returns how many, or -1
- * when /proc/PID/task cannot be read. */
+ * when /proc/PID/task cannot be read. Threads that end while they are
+ * listed are left out. */
 int daemon_threads(const struct daemon *d, struct daemon_thread **out);
 /* How many of them are named name. */
 int daemon_threads_named(const struct daemon *d, const char *name);

@@ -24,7 +24,8 @@ static void the_daemons_threads_are_named(void **state)
 
 	assert_int_equal(daemon_threads_named(d, "rtw-commit"), 1);
 	assert_int_equal(daemon_threads_named(d, "rd:archive"), 1);
-	assert_int_equal(daemon_threads_named(d, "wk:archive"), 1); /* workers = 1 */
+	/* workers = 1 */
+	assert_int_equal(daemon_threads_named(d, "wk:archive"), 1);
 	assert_int_equal(daemon_stop(d), 0);
 }
 
