@@ -180,6 +180,35 @@ static void zeros_after_an_older_segment_are_cut(void **state)
 		expect_pattern(fx->rd, i, i, BODY);
 }
 
+/* A segment that grows by appends (begun while no spare was ready, here
+ * by a spool without prewrite) is left for the spare as soon as that is
+ * ready: its flushes would write new blocks and the size each time.
+ * Nothing of it is cut: it has no zeros. */
+static void a_growing_segment_is_left_for_the_ready_spare(void **state)
+{
+	struct fixture *fx = *state;
+	struct spool_position ends[7];
+	char first[PATH_MAX], spare_seg[PATH_MAX];
+
+	fixture_open(fx, FSYNC_BATCH, SEGMENT, NULL);
+	append_n(fx, 1, 3, ends);
+	fixture_close(fx);
+	segment_file(fx->dir, 1, first);
+	assert_int_equal(file_size(first), ends[3].offset);
+
+	open_prewriting(fx, NULL);
+	wait_spare(fx->s);
+	append_n(fx, 4, 6, ends);
+	assert_int_equal(ends[4].segment, 4);
+	assert_int_equal(ends[6].segment, 4);
+	segment_file(fx->dir, 4, spare_seg);
+	assert_int_equal(file_size(spare_seg), SEGMENT);
+	assert_true(zeros_from(spare_seg, ends[6].offset));
+	assert_int_equal(file_size(first), ends[3].offset);
+	for (uint64_t i = 1; i <= 6; i++)
+		expect_pattern(fx->rd, i, i, BODY);
+}
+
 /* A spare that a crash left behind may hold records (a crash between its
  * rename and the directory's sync): never reused as zeros. Without
  * prewrite it is removed at open; with it, written again from scratch. */
@@ -310,6 +339,9 @@ int main(void)
 					    fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
 		zeros_after_an_older_segment_are_cut, fixture_setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_growing_segment_is_left_for_the_ready_spare, fixture_setup,
 		fixture_teardown),
 	    cmocka_unit_test_setup_teardown(a_leftover_spare_is_never_reused,
 					    fixture_setup, fixture_teardown),
