@@ -46,7 +46,7 @@ fuzz:
 # Needs wrk (sudo scripts/install-bench-deps.sh). Never part of `make test`.
 # Only what the benchmarks run is built.
 BENCH_TARGETS = rtwebhookd jsonl rtw-send delivery_cpu bench_ceiling \
-		bench_idle_conns bench_sink_wait
+		bench_idle_conns bench_sink_wait bench_durable_floor
 bench: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target $(BENCH_TARGETS)
 	bench/run.sh $(BUILD)

@@ -170,8 +170,20 @@ half_rate() {
 			stop_server
 			echo "half_rate kind=$kind target=$half $res" >>"$OUT/extra.txt"
 		done
+		durable_floor "$half"
 	done
 	half_rate_rtw_send "$half"
+}
+
+# The disk's floor at RATE (bench/durable_floor.c): group-commit rounds
+# of 1.1 KB records on the server's core and disk, nothing else; no
+# answer that waits for its record to be durable can come sooner.
+durable_floor() {
+	local rate=$1 res
+	res=$(taskset -c 0 "${RT[@]}" "$BUILD/bench/durable_floor" "$WORK" \
+		"$rate" 10 1126 2>"$WORK/floor.err") ||
+		say "durable_floor: $(cat "$WORK/floor.err")"
+	echo "durable_floor target=$rate ${res#floor_result }" >>"$OUT/extra.txt"
 }
 
 # rtw-send at RATE for about 10 s: CONNS synthetic meetings sent as
