@@ -42,38 +42,43 @@ table() {
 		return m
 	}
 	{
-		rate[$1, $3, $4, $5, $6] = $8
+		rate[$1, $3, $4, $5, $6, $18] = $8
 		if (!($2 in seen)) { seen[$2] = 1; order[++ncase] = $2 }
 		kindof[$2] = $3; sizeof[$2] = $4; modeof[$2] = $5; coresof[$2] = $6
+		connsof[$2] = $18
 		n = ++runs[$2]
 		r[$2, n] = $8; p50[$2, n] = $9; p99[$2, n] = $10; cpu[$2, n] = $12
+		busy[$2, n] = $8 * $12 / 1e4
 		hwm[$2, n] = $13; drain[$2, n] = $14; gen[$2, n] = $16; oth[$2, n] = $17
 		err[$2] += $15; lo[$2] = (n == 1 || $8 < lo[$2]) ? $8 : lo[$2]
 		hi[$2] = (n == 1 || $8 > hi[$2]) ? $8 : hi[$2]
 		row_round[$2, n] = $1
 	}
 	END {
-		printf "%-16s %9s %15s %8s %8s %8s %8s %8s %8s %9s %6s %5s %6s\n",
+		printf "%-18s %9s %15s %8s %8s %8s %8s %8s %5s %8s %9s %6s %5s %6s\n",
 		       "configuration", "events/s", "(min-max)", "/parse", "/bare",
-		       "p50 ms", "p99 ms", "us/ev", "RSS MB", "drain max", "errors",
-		       "gen%", "other%"
+		       "p50 ms", "p99 ms", "us/ev", "srv%", "RSS MB", "drain max",
+		       "errors", "gen%", "other%"
 		for (c = 1; c <= ncase; c++) {
 			name = order[c]; n = runs[name]
-			# ratios to the ceilings of the same round, size, mode, cores
+			# ratios to the ceilings of the same round, size, mode,
+			# cores and connections
 			np = nb = 0
 			for (i = 1; i <= n; i++) {
-				k = row_round[name, i] SUBSEP "parse" SUBSEP sizeof[name] SUBSEP modeof[name] SUBSEP coresof[name]
+				same = sizeof[name] SUBSEP modeof[name] SUBSEP coresof[name] SUBSEP connsof[name]
+				k = row_round[name, i] SUBSEP "parse" SUBSEP same
 				if (k in rate && rate[k] > 0) rp[name, ++np] = r[name, i] / rate[k]
-				k = row_round[name, i] SUBSEP "bare" SUBSEP sizeof[name] SUBSEP modeof[name] SUBSEP coresof[name]
+				k = row_round[name, i] SUBSEP "bare" SUBSEP same
 				if (k in rate && rate[k] > 0) rb[name, ++nb] = r[name, i] / rate[k]
 			}
 			mp = np ? sprintf("%.3f", median(rp, name, np)) : "-"
 			mb = nb ? sprintf("%.3f", median(rb, name, nb)) : "-"
 			dr = maxof(drain, name, n)
-			printf "%-16s %9.0f %15s %8s %8s %8.2f %8.2f %8.1f %8.1f %9s %6d %5.0f %6.0f\n",
+			printf "%-18s %9.0f %15s %8s %8s %8.2f %8.2f %8.1f %5.0f %8.1f %9s %6d %5.0f %6.0f\n",
 			       name, median(r, name, n), sprintf("(%.0f-%.0f)", lo[name], hi[name]),
 			       mp, mb, median(p50, name, n) / 1000, median(p99, name, n) / 1000,
-			       median(cpu, name, n), median(hwm, name, n) / 1024,
+			       median(cpu, name, n), median(busy, name, n),
+			       median(hwm, name, n) / 1024,
 			       dr == "" ? "-" : sprintf("%.0f", dr), err[name],
 			       median(gen, name, n), median(oth, name, n)
 			# for the targets below
@@ -149,11 +154,13 @@ targets() {
 	get() { awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$figures"; }
 	echo "== targets (issue 4)"
 	verdict "keep-alive, 1 core: rtwebhookd / parse ceiling" "$(get rtw-1k-ka 3)" ">=" 0.90 ""
+	awk '$1 ~ /^rtw-1k-ka-[0-9]+conn$/ && $3 != "-" { c = $1; sub(/^rtw-1k-ka-/, "", c); sub(/conn$/, "", c)
+		printf "  %-58s        %s (same, %s connections)\n", "keep-alive, 1 core, the daemon'"'"'s core busier", $3, c }' "$figures"
 	verdict "no keep-alive, 1 core: rtwebhookd / parse ceiling" "$(get rtw-1k-close 3)" ">=" 0.90 ""
 	half_p99=$(awk '/^half_rate kind=rtw / { sub(/.*p99_us=/, ""); sub(/ .*/, ""); print $0 / 1000 }' "$out/extra.txt" |
 		sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.3f", v[int((NR + 1) / 2)] }')
 	verdict "p99 at half the maximum rate (median of rounds)" "$half_p99" "<" 1 "ms"
-	awk '/^durable_floor / && /p99_us=/ { sub(/.*p99_us=/, ""); sub(/ .*/, ""); print $0 / 1000 }' "$out/extra.txt" |
+	awk '/^durable_floor / && / p99_us=/ { sub(/.* p99_us=/, ""); sub(/ .*/, ""); print $0 / 1000 }' "$out/extra.txt" |
 		sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "  %-58s        %.3f ms (what the disk allows)\n", "p99 of a durable answer, same rate, no HTTP (durable_floor)", v[int((NR + 1) / 2)] }'
 	drain=$(awk -v d="$(get rtw-1k-ka 5)" 'BEGIN { if (d != "") printf "%.0f", d }')
 	verdict "sink drain after max-rate load (worst round)" "$drain" "<" 2000 "ms"

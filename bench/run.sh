@@ -15,6 +15,9 @@ ROUNDS=${BENCH_ROUNDS:-3}
 RUN_S=${BENCH_SECONDS:-5}
 WARMUP_S=1
 CONNS=${BENCH_CONNECTIONS:-64}
+# The keep-alive pair run again with this many connections: enough that
+# the daemon's core never waits for a flush with nothing to parse.
+MANY_CONNS=${BENCH_MANY_CONNECTIONS:-256}
 OUT=${BENCH_OUT:-$BUILD/bench-results}
 ONLY=${BENCH_ONLY:-}
 IDLE_CONNS=1000
@@ -52,10 +55,12 @@ check_tools() {
 cpus_of() { [ "$1" = 2 ] && echo 0,1 || echo 0; }
 gen_cpus_of() { [ "$1" = 2 ] && echo 0,1 || echo 1; }
 
-# measure ROUND NAME KIND SIZE MODE CORES: one fresh server, a warm-up,
-# the measured load, the sink drain (rtwebhookd), one row of results.tsv.
+# measure ROUND NAME KIND SIZE MODE CORES [CONNECTIONS]: one fresh
+# server, a warm-up, the measured load, the sink drain (rtwebhookd), one
+# row of results.tsv.
 measure() {
 	local round=$1 name=$2 kind=$3 size=$4 mode=$5 cores=$6
+	local CONNS=${7:-$CONNS} # load() reads it
 	# The sink drain counts the lines holding the nonce: the warm-up's
 	# must not contain it.
 	local nonce="r$round-$name-$$-run" res t0 t_load t1 busy0 busy1 stop_ns
@@ -82,7 +87,7 @@ measure() {
 	stop_server
 	row "$round" "$name" "$kind" "$size" "$mode" "$cores" "$res" \
 		>>"$OUT/results.tsv"
-	tail -1 "$OUT/results.tsv" | awk -F'\t' '{ printf "  round %s %-16s %8.0f ev/s  p50 %6.2f ms  p99 %6.2f ms  %6.1f us/ev  %6.1f MB  drain %s ms  errors %s  gen %s%%  other %s%%\n", $1, $2, $8, $9 / 1000, $10 / 1000, $12, $13 / 1024, $14, $15, $16, $17 }' >&2
+	tail -1 "$OUT/results.tsv" | awk -F'\t' '{ printf "  round %s %-16s %8.0f ev/s  p50 %6.2f ms  p99 %6.2f ms  %6.1f us/ev  srv %3.0f%%  %6.1f MB  drain %s ms  errors %s  gen %s%%  other %s%%\n", $1, $2, $8, $9 / 1000, $10 / 1000, $12, $8 * $12 / 1e4, $13 / 1024, $14, $15, $16, $17 }' >&2
 }
 
 # row ROUND NAME KIND SIZE MODE CORES RESULT: one tab-separated line of
@@ -100,7 +105,7 @@ row() {
 		-v errs=$(($(field connect_err "$res") + $(field read_err "$res") + \
 			$(field write_err "$res") + $(field timeouts "$res") + \
 			$(field non2xx "$res"))) \
-		-v head="$1\t$2\t$3\t$4\t$5\t$6" '
+		-v head="$1\t$2\t$3\t$4\t$5\t$6" -v conns="$CONNS" '
 	BEGIN {
 		# Busy time of both CPUs during the load that neither the server
 		# nor the generator spent: other processes on this machine.
@@ -108,19 +113,22 @@ row() {
 		print head, n, sprintf("%.0f", n / s), p50, p99, max,
 		      sprintf("%.1f", n ? srv / hz * 1e6 / n : 0), hwm, drain, errs,
 		      sprintf("%.0f", gen / hz / s * 100),
-		      sprintf("%.0f", other < 0 ? 0 : other)
+		      sprintf("%.0f", other < 0 ? 0 : other), conns
 	}'
 }
 
 # ---- the cases -------------------------------------------------------------
 
-# NAME KIND SIZE MODE CORES; each group runs its ceilings next to the
-# configurations they are the ceiling of, round after round (A B A B).
+# NAME KIND SIZE MODE CORES [CONNECTIONS]; each group runs its ceilings
+# next to the configurations they are the ceiling of, round after round
+# (A B A B).
 cases() {
-	local s=1126 l=4096
+	local s=1126 l=4096 many="-${MANY_CONNS}conn"
 	echo "bare-1k-ka bare $s keepalive 1"
 	echo "parse-1k-ka parse $s keepalive 1"
 	echo "rtw-1k-ka rtw $s keepalive 1"
+	echo "parse-1k-ka$many parse $s keepalive 1 $MANY_CONNS"
+	echo "rtw-1k-ka$many rtw $s keepalive 1 $MANY_CONNS"
 	[ $HAVE_NODE = 1 ] && echo "node-1k-ka node $s keepalive 1"
 	[ $HAVE_WEBHOOK = 1 ] && echo "webhook-1k-ka webhook $s keepalive 1"
 	echo "bare-1k-close bare $s close 1"
