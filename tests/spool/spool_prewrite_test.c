@@ -209,6 +209,34 @@ static void a_growing_segment_is_left_for_the_ready_spare(void **state)
 		expect_pattern(fx->rd, i, i, BODY);
 }
 
+/* Leaving a growing segment is optional: when the spare cannot be taken
+ * (here the directory is renamed away, so its rename fails), the record
+ * goes into the growing segment as before, instead of failing. */
+static void a_spare_that_cannot_be_taken_is_not_an_error(void **state)
+{
+	struct fixture *fx = *state;
+	struct spool_position ends[5];
+	char away[PATH_MAX];
+	int n = snprintf(away, sizeof(away), "%s.away", fx->dir);
+
+	assert_true(n > 0 && n < (int)sizeof(away));
+	fixture_open(fx, FSYNC_BATCH, SEGMENT, NULL);
+	append_n(fx, 1, 3, ends);
+	fixture_close(fx);
+
+	open_prewriting(fx, NULL);
+	wait_spare(fx->s);
+	assert_int_equal(rename(fx->dir, away), 0);
+	n = (int)append_pattern(fx->s, 4, BODY, &ends[4]);
+	assert_int_equal(rename(away, fx->dir), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(ends[4].segment, 1);
+	assert_int_equal(spool_error(fx->s), 0);
+	wait_committed(fx->s, 4);
+	for (uint64_t i = 1; i <= 4; i++)
+		expect_pattern(fx->rd, i, i, BODY);
+}
+
 /* A spare that a crash left behind may hold records (a crash between its
  * rename and the directory's sync): never reused as zeros. Without
  * prewrite it is removed at open; with it, written again from scratch. */
@@ -342,6 +370,9 @@ int main(void)
 		fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_growing_segment_is_left_for_the_ready_spare, fixture_setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_spare_that_cannot_be_taken_is_not_an_error, fixture_setup,
 		fixture_teardown),
 	    cmocka_unit_test_setup_teardown(a_leftover_spare_is_never_reused,
 					    fixture_setup, fixture_teardown),
