@@ -55,7 +55,7 @@ table() {
 		row_round[$2, n] = $1
 	}
 	END {
-		printf "%-18s %9s %15s %8s %8s %8s %8s %8s %5s %8s %9s %6s %5s %6s\n",
+		printf "%-20s %9s %15s %8s %8s %8s %8s %8s %5s %8s %9s %6s %5s %6s\n",
 		       "configuration", "events/s", "(min-max)", "/parse", "/bare",
 		       "p50 ms", "p99 ms", "us/ev", "srv%", "RSS MB", "drain max",
 		       "errors", "gen%", "other%"
@@ -74,7 +74,7 @@ table() {
 			mp = np ? sprintf("%.3f", median(rp, name, np)) : "-"
 			mb = nb ? sprintf("%.3f", median(rb, name, nb)) : "-"
 			dr = maxof(drain, name, n)
-			printf "%-18s %9.0f %15s %8s %8s %8.2f %8.2f %8.1f %5.0f %8.1f %9s %6d %5.0f %6.0f\n",
+			printf "%-20s %9.0f %15s %8s %8s %8.2f %8.2f %8.1f %5.0f %8.1f %9s %6d %5.0f %6.0f\n",
 			       name, median(r, name, n), sprintf("(%.0f-%.0f)", lo[name], hi[name]),
 			       mp, mb, median(p50, name, n) / 1000, median(p99, name, n) / 1000,
 			       median(cpu, name, n), median(busy, name, n),

@@ -4,7 +4,8 @@
 # says what each configuration measures and how to read the figures.
 #
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS per run (5),
-# BENCH_CONNECTIONS (64), BENCH_OUT (BUILD_DIR/bench-results),
+# BENCH_CONNECTIONS (64), BENCH_MANY_CONNECTIONS (256: the keep-alive pair
+# again), BENCH_OUT (BUILD_DIR/bench-results),
 # BENCH_RT=1 runs servers and generators SCHED_FIFO (see README),
 # BENCH_ONLY=regex runs only the matching load cases (a quick look).
 set -euo pipefail
@@ -34,7 +35,7 @@ check_tools() {
 			die "'$t' is missing; install it with: sudo scripts/install-bench-deps.sh"
 	done
 	for t in rtwebhookd rtw-send bench/ceiling bench/idle_conns \
-		bench/sink_wait delivery_cpu; do
+		bench/sink_wait bench/durable_floor delivery_cpu; do
 		[ -x "$BUILD/$t" ] || die "$BUILD/$t is missing: run 'make' first"
 	done
 	[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (server on CPU 0, load on CPU 1)"
@@ -87,7 +88,7 @@ measure() {
 	stop_server
 	row "$round" "$name" "$kind" "$size" "$mode" "$cores" "$res" \
 		>>"$OUT/results.tsv"
-	tail -1 "$OUT/results.tsv" | awk -F'\t' '{ printf "  round %s %-16s %8.0f ev/s  p50 %6.2f ms  p99 %6.2f ms  %6.1f us/ev  srv %3.0f%%  %6.1f MB  drain %s ms  errors %s  gen %s%%  other %s%%\n", $1, $2, $8, $9 / 1000, $10 / 1000, $12, $8 * $12 / 1e4, $13 / 1024, $14, $15, $16, $17 }' >&2
+	tail -1 "$OUT/results.tsv" | awk -F'\t' '{ printf "  round %s %-19s %8.0f ev/s  p50 %6.2f ms  p99 %6.2f ms  %6.1f us/ev  srv %3.0f%%  %6.1f MB  drain %s ms  errors %s  gen %s%%  other %s%%\n", $1, $2, $8, $9 / 1000, $10 / 1000, $12, $8 * $12 / 1e4, $13 / 1024, $14, $15, $16, $17 }' >&2
 }
 
 # row ROUND NAME KIND SIZE MODE CORES RESULT: one tab-separated line of
