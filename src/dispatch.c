@@ -70,22 +70,24 @@ static struct timespec at_ms(int64_t ms)
 /* Saves progress when due (or when forced). Called with the lock held;
  * releases it while the file is written and synced, so workers go on.
  * Only one thread saves at a time (a second one finds the save lock taken
- * and leaves it: the state stays dirty for the next save). */
-static void maybe_save(struct dispatcher *d, int force)
+ * and leaves it: the state stays dirty for the next save). Returns 1 when
+ * it released the lock (what it guards may have changed), else 0. */
+static int maybe_save(struct dispatcher *d, int force)
 {
 	int64_t now = mono_ms();
 	uint64_t low = 0;
 	size_t len = 0;
 	char *text;
-	int rc;
+	int rc, released;
 
 	if (!force && now - d->last_save_ms < SAVE_INTERVAL_MS)
-		return;
+		return 0;
 	if (pthread_mutex_trylock(&d->save_lock) != 0)
-		return;
+		return 0;
 	d->last_save_ms = now;
 	text = progress_snapshot(d->progress, &len, &low);
-	if (text != NULL) {
+	released = text != NULL;
+	if (released) {
 		pthread_mutex_unlock(&d->lock);
 		rc = progress_write(d->progress, text, len);
 		free(text);
@@ -98,6 +100,7 @@ static void maybe_save(struct dispatcher *d, int force)
 			progress_mark_unsaved(d->progress);
 	}
 	pthread_mutex_unlock(&d->save_lock);
+	return released;
 }
 
 /* ---- the reader -------------------------------------------------------- */
@@ -586,8 +589,13 @@ static void *worker_main(void *arg)
 
 			/* Idle: save what is not saved yet once the save
 			 * interval has passed, so a quiet handler's progress
-			 * is on disk within SAVE_INTERVAL_MS. */
-			maybe_save(d, 0);
+			 * is on disk within SAVE_INTERVAL_MS. A save lets go
+			 * of the lock while it writes: an event queued then
+			 * signalled no one waiting, so look again before
+			 * sleeping (else it waited for the next wake-up, up
+			 * to a sleeping lane's Retry-After). */
+			if (maybe_save(d, 0))
+				continue;
 			wake = idle_wake(d, wake);
 			until = at_ms(wake > 0 ? wake : mono_ms() + 1000);
 			pthread_cond_timedwait(&d->work_cv, &d->lock, &until);
