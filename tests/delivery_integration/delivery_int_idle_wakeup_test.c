@@ -23,12 +23,10 @@
 
 #include <cmocka.h>
 
-#include "config.h"
 #include "dint_util.h"
-#include "errlist.h"
 #include "ingest.h"
-#include "log.h"
 #include "runtime.h"
+#include "runtime_fixture.h"
 #include "spool.h"
 #include "util.h"
 
@@ -59,19 +57,17 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct errlist errs = {0};
 	char conf[128], down[128];
 	FILE *f;
 
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/rtw-wakeup-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	runtime_fixture_dir("/tmp/rtw-wakeup-XXXXXX", fx->dir, sizeof(fx->dir),
+			    conf, sizeof(conf));
 	snprintf(fx->out, sizeof(fx->out), "%s/out.txt", fx->dir);
 	snprintf(down, sizeof(down), "%s/down", fx->dir);
 	f = fopen(down, "w"); /* bot-a's events get RETRY while it exists */
 	assert_non_null(f);
 	fclose(f);
-	snprintf(conf, sizeof(conf), "%s/test.conf", fx->dir);
 	f = fopen(conf, "w");
 	assert_non_null(f);
 	fprintf(f,
@@ -85,10 +81,7 @@ static int setup(void **state)
 		"    down_file = \"%s\"; retry_after_ms = %d; }; } );\n",
 		fx->dir, DINT_FLAKY_MODULE, fx->out, down, RETRY_AFTER_MS);
 	fclose(f);
-	log_init(-1);
-	fx->rt = runtime_open(config_load(conf, &errs), &errs);
-	assert_non_null(fx->rt);
-	assert_int_equal(runtime_start(fx->rt), 0);
+	fx->rt = runtime_fixture_start(conf);
 	*state = fx;
 	return 0;
 }
@@ -96,14 +89,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[128];
 
 	atomic_store(&slow_saves, 0);
-	assert_int_equal(runtime_stop(fx->rt, 10), 0);
-	runtime_close(fx->rt);
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", fx->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", fx->dir);
+	runtime_fixture_stop(fx->rt, fx->dir);
 	free(fx);
 	return 0;
 }

@@ -16,12 +16,10 @@
 
 #include <cmocka.h>
 
-#include "config.h"
 #include "daemon_harness.h"
-#include "errlist.h"
 #include "ingest.h"
-#include "log.h"
 #include "runtime.h"
+#include "runtime_fixture.h"
 #include "spool.h"
 #include "util.h"
 
@@ -49,14 +47,12 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct errlist errs = {0};
 	char conf[128];
 	FILE *f;
 
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/rtw-suspect-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(conf, sizeof(conf), "%s/test.conf", fx->dir);
+	runtime_fixture_dir("/tmp/rtw-suspect-XXXXXX", fx->dir,
+			    sizeof(fx->dir), conf, sizeof(conf));
 	f = fopen(conf, "w");
 	assert_non_null(f);
 	fprintf(f,
@@ -68,10 +64,7 @@ static int setup(void **state)
 		"  config = { path = \"%s/events.jsonl\"; }; } );\n",
 		fx->dir, RTW_BINARY_DIR "/handlers/jsonl.so", fx->dir);
 	fclose(f);
-	log_init(-1);
-	fx->rt = runtime_open(config_load(conf, &errs), &errs);
-	assert_non_null(fx->rt);
-	assert_int_equal(runtime_start(fx->rt), 0);
+	fx->rt = runtime_fixture_start(conf);
 	fx->body = harness_read_file(HARNESS_FIXTURES "/chat_message.json",
 				     &fx->len);
 	assert_non_null(fx->body);
@@ -82,14 +75,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[128];
 
 	atomic_store(&failing, 0);
-	assert_int_equal(runtime_stop(fx->rt, 10), 0);
-	runtime_close(fx->rt);
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", fx->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", fx->dir);
+	runtime_fixture_stop(fx->rt, fx->dir);
 	free(fx->body);
 	free(fx);
 	return 0;

@@ -16,9 +16,9 @@
 
 #include "config.h"
 #include "errlist.h"
-#include "log.h"
 #include "reload.h"
 #include "runtime.h"
+#include "runtime_fixture.h"
 #include "secret.h"
 #include "util.h"
 
@@ -51,17 +51,12 @@ static void write_config(const struct fixture *fx, const char *token)
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct errlist errs = {0};
 
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/rtw-scramble-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->conf, sizeof(fx->conf), "%s/test.conf", fx->dir);
+	runtime_fixture_dir("/tmp/rtw-scramble-XXXXXX", fx->dir,
+			    sizeof(fx->dir), fx->conf, sizeof(fx->conf));
 	write_config(fx, "old-token");
-	log_init(-1);
-	fx->rt = runtime_open(config_load(fx->conf, &errs), &errs);
-	assert_non_null(fx->rt);
-	assert_int_equal(runtime_start(fx->rt), 0);
+	fx->rt = runtime_fixture_start(fx->conf);
 	*state = fx;
 	return 0;
 }
@@ -69,13 +64,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[128];
 
-	assert_int_equal(runtime_stop(fx->rt, 10), 0);
-	runtime_close(fx->rt);
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", fx->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", fx->dir);
+	runtime_fixture_stop(fx->rt, fx->dir);
 	free(fx);
 	return 0;
 }
