@@ -19,10 +19,13 @@
 #include "spool.h"
 #include "spool_spare.h"
 #include "spool_suspect.h"
+#include "spool_writes.h"
 
 #define HEALTH_PROBE_INTERVAL_MS 1000
 /* After a failed commit round, the next one waits this long at most. */
 #define FAILED_ROUND_PAUSE_MS 100
+/* A round's write buffer larger than this (a burst) is freed after it. */
+#define KEEP_WRITE_BUFFER_BYTES (1024 * 1024)
 
 struct segment {
 	uint64_t first;    /* seq in the file name */
@@ -61,6 +64,12 @@ struct spool {
 	int fd;               /* the written segment, -1 if none yet */
 	off_t offset;         /* where its records end */
 	off_t file_size;      /* its size: larger while zeros follow */
+	/* Records bound for the written segment's zeros, in memory until a
+	 * commit round writes them (spool_writes.h); owed: those of segments
+	 * left behind and of failed rounds, which the next round writes
+	 * first; idle: the last round's buffer, kept for the next. */
+	struct spool_write pend, idle;
+	struct spool_writes owed;
 	struct spool_spare spare;
 	struct retired *retired; /* awaiting the next commit round */
 	size_t nretired;
@@ -280,9 +289,10 @@ static int open_segment_file(struct spool *s, const char *path,
 	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 }
 
-/* Room in the retired list for the segment about to be left, taken before
- * anything changes: once the new segment is in place there is no way
- * back. Lock held. */
+/* Room in the retired list for the segment about to be left, and in the
+ * owed writes for its records not written yet, taken before anything
+ * changes: once the new segment is in place there is no way back. Lock
+ * held. */
 static int reserve_retired(struct spool *s)
 {
 	struct retired *grown =
@@ -291,7 +301,7 @@ static int reserve_retired(struct spool *s)
 	if (grown == NULL)
 		return -1;
 	s->retired = grown;
-	return 0;
+	return writes_reserve(&s->owed, 1);
 }
 
 /* The segment being left behind, queued (room reserved) for the next
@@ -302,6 +312,7 @@ static void retire_segment(struct spool *s)
 {
 	s->retired[s->nretired++] = (struct retired){
 	    s->fd, s->file_size > s->offset ? s->offset : -1};
+	writes_push(&s->owed, &s->pend); /* written before that cut */
 	pthread_cond_signal(&s->work_cv); /* the committer takes it */
 }
 
@@ -341,16 +352,12 @@ static int start_segment(struct spool *s, uint64_t seq, int spare_only)
 	return 0;
 }
 
-static int write_record(struct spool *s, struct spool_record *r,
-			size_t *size)
+/* Writes the record at the end of the segment now. Lock held. */
+static int write_now(struct spool *s, const struct iovec *iov, size_t size)
 {
-	unsigned char hdr[SPOOL_FRAME_LEN + SPOOL_FIXED_LEN];
-	struct iovec iov[4];
-	ssize_t n;
+	ssize_t n = pwritev(s->fd, iov, 4, s->offset);
 
-	*size = spool_record_encode(r, hdr, iov);
-	n = pwritev(s->fd, iov, 4, s->offset);
-	if (n == (ssize_t)*size)
+	if (n == (ssize_t)size)
 		return 0;
 	if (n >= 0)
 		errno = ENOSPC; /* a short write: the disk is full */
@@ -365,6 +372,26 @@ static int write_record(struct spool *s, struct spool_record *r,
 		errno = saved;
 	}
 	return -1;
+}
+
+/* A record that fits in the zeros ahead cannot fail for want of space:
+ * it waits in memory for the commit round, which writes all of them in
+ * one call (spool_writes.h). A growing segment (whose appends may find
+ * the disk full: the request must learn it) and fsync "off" (no round
+ * follows) write at once, as does a record that finds no memory. Returns
+ * 0, or -1 with errno set and nothing of the record left. Lock held. */
+static int store_record(struct spool *s, const struct spool_record *r,
+			size_t *size)
+{
+	unsigned char hdr[SPOOL_FRAME_LEN + SPOOL_FIXED_LEN];
+	struct iovec iov[4];
+
+	*size = spool_record_encode(r, hdr, iov);
+	if (s->opt.fsync != FSYNC_OFF &&
+	    s->file_size - s->offset >= (off_t)*size &&
+	    write_add(&s->pend, s->fd, s->offset, iov, 4, *size) == 0)
+		return 0;
+	return write_now(s, iov, *size);
 }
 
 enum segment_need {
@@ -423,7 +450,7 @@ int spool_append(struct spool *s, struct spool_record *r,
 	case SEGMENT_KEEP:
 		break;
 	}
-	if (write_record(s, r, &size) != 0)
+	if (store_record(s, r, &size) != 0)
 		goto out;
 	s->offset += (off_t)size;
 	if (s->file_size < s->offset)
@@ -670,6 +697,53 @@ static void close_retired(struct retired *old, size_t n)
 	free(old);
 }
 
+/* Takes the writes a round is to do (owed first, then the written
+ * segment's own), handing that segment the idle buffer. Lock held. */
+static void take_writes(struct spool *s, struct spool_writes *owed,
+			struct spool_write *cur)
+{
+	*owed = s->owed;
+	*cur = s->pend;
+	s->owed = (struct spool_writes){0};
+	s->pend = s->idle;
+	s->idle = (struct spool_write){.fd = -1};
+}
+
+/* After a successful round: its buffers are done with; the segment's own
+ * is kept for a later round unless a burst made it large. Lock held. */
+static void writes_done(struct spool *s, struct spool_writes *owed,
+			struct spool_write *cur)
+{
+	writes_release(owed);
+	if (cur->cap > KEEP_WRITE_BUFFER_BYTES) {
+		write_release(cur);
+		return;
+	}
+	cur->len = 0;
+	s->idle = *cur;
+}
+
+/* After a failed round: its writes are owed again, before any queued
+ * since (a segment left during the round), so that a later round that
+ * commits these records has written them. Lock held. */
+static void owe_again(struct spool *s, struct spool_writes *owed,
+		      struct spool_write *cur)
+{
+	if (writes_reserve(owed, 1) == 0) {
+		writes_push(owed, cur);
+		write_release(cur); /* an empty one's buffer, not pushed */
+		if (writes_prepend(&s->owed, owed) == 0)
+			return;
+	}
+	/* Out of memory: one more try now, then they are forgotten; their
+	 * records are suspect, as those of any failed flush. */
+	log_warn("spool: out of memory keeping records to write again");
+	(void)writes_out(owed);
+	(void)write_out(cur);
+	writes_release(owed);
+	write_release(cur);
+}
+
 /* A round whose flush failed. After a failed fdatasync the kernel may
  * have dropped the pages: nothing unsynced can be promised. Its requests
  * fail (503; the sender retries them), what it owed is owed again, and
@@ -711,6 +785,8 @@ static int commit_round(struct spool *s)
 	size_t nold = s->nretired;
 	struct retired *old = s->retired;
 	int fd = s->fd, dir_dirty = s->dir_dirty;
+	struct spool_writes owed;
+	struct spool_write cur;
 	struct waiter *w;
 	int rc;
 	size_t n;
@@ -718,17 +794,22 @@ static int commit_round(struct spool *s)
 	s->retired = NULL;
 	s->nretired = 0;
 	s->dir_dirty = 0;
+	take_writes(s, &owed, &cur);
 	pthread_mutex_unlock(&s->lock);
-	rc = sync_retired(old, nold);
+	rc = writes_out(&owed); /* before the cuts and syncs below */
+	rc |= write_out(&cur);
+	rc |= sync_retired(old, nold);
 	if (fd >= 0)
 		rc |= fdatasync(fd);
 	if (dir_dirty)
 		rc |= sync_dir(s->dir);
 	pthread_mutex_lock(&s->lock);
 	if (rc != 0) {
+		owe_again(s, &owed, &cur);
 		fail_round(s, old, nold, dir_dirty);
 		return -1;
 	}
+	writes_done(s, &owed, &cur);
 	if (s->flush_failed) {
 		/* Records after this go to a new segment: should the failed
 		 * pages never reach the disk, recovery cuts the old segment
@@ -846,7 +927,7 @@ static void *committer_main(void *arg)
 	for (;;) {
 		int pending = s->opt.fsync != FSYNC_OFF &&
 			      (s->written > s->committed || s->dir_dirty ||
-			       s->nretired > 0);
+			       s->nretired > 0 || s->owed.n > 0);
 
 		if (pending) {
 			if (commit_round(s) != 0) {
@@ -948,6 +1029,7 @@ struct spool *spool_open(const struct spool_options *o, spool_scan_fn scan,
 	s->opt = *o;
 	s->opt.dir = s->dir;
 	s->fd = -1;
+	s->pend.fd = s->idle.fd = -1;
 	s->lock_fd = -1;
 	s->spare.fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
@@ -1011,6 +1093,14 @@ void spool_close(struct spool *s)
 	pthread_mutex_lock(&s->lock);
 	save_suspect(s, 1); /* a last try, if the file is behind */
 	pthread_mutex_unlock(&s->lock);
+	/* Records no round wrote (a failed one, or appends after the last):
+	 * their requests failed; written unsynced, as an append without
+	 * spool_writes.h would have left them in the page cache. */
+	(void)writes_out(&s->owed);
+	(void)write_out(&s->pend);
+	writes_release(&s->owed);
+	write_release(&s->pend);
+	write_release(&s->idle);
 	/* A last chance for segments a failed round left unsynced. */
 	sync_retired(s->retired, s->nretired);
 	close_retired(s->retired, s->nretired);

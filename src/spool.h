@@ -1,11 +1,13 @@
 /* spool.c: the durable, append-only, segmented event journal.
  *
- * HTTP threads append records (a write(2) under a lock: a local append) and
- * register a callback for the moment their record is durable. A committer
- * thread turns appends into durable records: with fsync "batch" one
- * fdatasync covers every record appended while the previous one ran (group
- * commit); with "always" each record gets its own fdatasync; with "off"
- * records count as committed once written. Readers only ever see committed
+ * HTTP threads append records under a lock (into memory when the record
+ * goes into a prewritten segment's zeros, spool_writes.h; else a write(2)
+ * at once) and register a callback for the moment their record is
+ * durable. A committer thread turns appends into durable records: it
+ * writes what waits in memory, then with fsync "batch" one fdatasync
+ * covers every record appended while the previous one ran (group commit);
+ * with "always" each record gets its own fdatasync; with "off" records are
+ * written at once and count as committed then. Readers only ever see committed
  * records. The same thread removes segments every handler has finished,
  * once they are older than the dedup window. With options.prewrite a
  * second thread writes the next segment's zeros ahead (spool_spare.h).

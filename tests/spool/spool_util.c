@@ -130,8 +130,10 @@ int append_raw(struct spool *s, struct spool_record *r,
 	return spool_append(s, r, end != NULL ? store_end : NULL, end);
 }
 
-uint64_t append_record(struct spool *s, uint64_t n, const char *body,
-		       size_t len, struct spool_position *end)
+/* Appends record n with body: 0 with *seq, or -1 with errno. */
+static int try_append_record(struct spool *s, uint64_t n, const char *body,
+			     size_t len, struct spool_position *end,
+			     uint64_t *seq)
 {
 	struct spool_record r;
 	char key[64];
@@ -145,9 +147,30 @@ uint64_t append_record(struct spool *s, uint64_t n, const char *body,
 				  .body = body,
 				  .body_len = len};
 	if (append_raw(s, &r, end) != 0)
+		return -1;
+	*seq = r.seq;
+	return 0;
+}
+
+uint64_t append_record(struct spool *s, uint64_t n, const char *body,
+		       size_t len, struct spool_position *end)
+{
+	uint64_t seq = 0;
+
+	if (try_append_record(s, n, body, len, end, &seq) != 0)
 		fail_msg("spool_append of record %llu (%zu bytes): %s",
 			 (unsigned long long)n, len, strerror(errno));
-	return r.seq;
+	return seq;
+}
+
+int try_append_pattern(struct spool *s, uint64_t n, size_t len,
+		       uint64_t *seq)
+{
+	char *body = pattern_body(n, len);
+	int rc = try_append_record(s, n, body, len, NULL, seq);
+
+	free(body);
+	return rc;
 }
 
 uint64_t append_pattern(struct spool *s, uint64_t n, size_t len,

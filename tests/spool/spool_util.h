@@ -66,6 +66,10 @@ int append_fails(struct spool *s, uint64_t n, size_t len);
  * body; fails the test unless it is stored. Returns its seq. */
 uint64_t append_record(struct spool *s, uint64_t n, const char *body,
 		       size_t len, struct spool_position *end);
+/* Appends record n (as append_record, pattern body of len bytes): 0 with
+ * *seq, or -1 with errno when the spool refuses it. */
+int try_append_pattern(struct spool *s, uint64_t n, size_t len,
+		       uint64_t *seq);
 /* append_record with pattern_body(n, len). */
 uint64_t append_pattern(struct spool *s, uint64_t n, size_t len,
 			struct spool_position *end);
