@@ -118,17 +118,23 @@ int dint_configure(struct daemon *d, const char *spool_extra, const char *rest)
 int dint_configure_full(struct daemon *d, const char *spool_extra,
 			const char *endpoint_extra, const char *rest)
 {
+	/* a test's own segment size, or the harness's (a setting given
+	 * twice is a configuration error) */
+	const char *segment = strstr(spool_extra, "segment_bytes") != NULL
+				      ? ""
+				      : TEST_SEGMENT_BYTES;
 	char *text = NULL, *expanded;
 	int rc;
 
 	if (asprintf(&text,
 		     "# written by dint_configure\n"
 		     "listen = { address = \"127.0.0.1\"; port = 0; };\n"
-		     "spool = { dir = \"@DIR@/spool\"; %s };\n"
+		     "spool = { dir = \"@DIR@/spool\"; %s %s };\n"
 		     "endpoints = ( { path = \"" DINT_PATH "\";\n"
 		     "                tokens = [\"%s\"]; %s } );\n"
 		     "%s",
-		     spool_extra, dint_token(), endpoint_extra, rest) < 0)
+		     segment, spool_extra, dint_token(), endpoint_extra,
+		     rest) < 0)
 		return -1;
 	expanded = replace_all(text, "@FLAKY@", DINT_FLAKY_MODULE);
 	free(text);

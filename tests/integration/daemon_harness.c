@@ -350,7 +350,7 @@ int daemon_configure(struct daemon *d, const char *body)
 	    asprintf(&text,
 		     "# written by daemon_harness\n"
 		     "listen = { address = \"127.0.0.1\"; port = 0; };\n"
-		     "spool = { dir = \"%s/spool\"; };\n"
+		     "spool = { dir = \"%s/spool\"; " TEST_SEGMENT_BYTES " };\n"
 		     "%s",
 		     d->dir, expanded) >= 0) {
 		rc = harness_write_file(d->conf, text, strlen(text));

@@ -19,6 +19,14 @@
 #define HARNESS_DAEMON RTW_BINARY_DIR "/rtwebhookd"
 #define HARNESS_FIXTURES RTW_TEST_SOURCE_DIR "/fixtures/events"
 
+/* The spool segment size of test daemons (daemon_configure,
+ * dint_configure): 4 MiB instead of the default 64. A daemon writes two
+ * segments' worth of zeros ahead soon after it starts (the segment it
+ * moves to and the next spare, docs/configuration.md): 128 MB for each of
+ * the suite's many short-lived daemons, and more under valgrind. Tests of
+ * segments set their own size. */
+#define TEST_SEGMENT_BYTES "segment_bytes = 4194304;"
+
 /* The token of the default endpoint /recall/events. */
 #define HARNESS_TOKEN "integration-test-token"
 /* A configuration body (see daemon_configure): one endpoint with
