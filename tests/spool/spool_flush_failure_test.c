@@ -80,37 +80,6 @@ int __wrap_fdatasync(int fd)
 	return rc;
 }
 
-struct outcome {
-	pthread_mutex_t lock;
-	pthread_cond_t cv;
-	int done, ok;
-};
-
-static void on_commit(void *arg, int ok)
-{
-	struct outcome *o = arg;
-
-	pthread_mutex_lock(&o->lock);
-	o->done = 1;
-	o->ok = ok;
-	pthread_cond_signal(&o->cv);
-	pthread_mutex_unlock(&o->lock);
-}
-
-/* Waits for seq's commit callback; returns 1 when durable. */
-static int commit_outcome(struct spool *s, uint64_t seq)
-{
-	struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-			    0, 0};
-
-	spool_on_commit(s, seq, on_commit, &o);
-	pthread_mutex_lock(&o.lock);
-	while (!o.done)
-		pthread_cond_wait(&o.cv, &o.lock);
-	pthread_mutex_unlock(&o.lock);
-	return o.ok;
-}
-
 /* Appends record n and waits for its commit; returns 1 when durable. */
 static int append_and_commit(struct spool *s, uint64_t n,
 			     struct spool_position *end)
@@ -230,14 +199,13 @@ static uint64_t append_in_failed_round(struct spool *s, uint64_t n)
 static void a_late_waiter_of_a_failed_round_is_told_it_failed(void **state)
 {
 	struct fixture *fx = *state;
-	struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-			    0, 0};
+	struct commit_outcome o = COMMIT_OUTCOME_INIT;
 	uint64_t seq;
 
 	fixture_open(fx, FSYNC_BATCH, 1 << 20, NULL);
 	seq = append_in_failed_round(fx->s, 1);
 	wait_committed(fx->s, seq);
-	spool_on_commit(fx->s, seq, on_commit, &o);
+	spool_on_commit(fx->s, seq, commit_outcome_record, &o);
 	assert_true(o.done); /* answered at once */
 	assert_false(o.ok);
 }

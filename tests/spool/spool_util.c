@@ -211,6 +211,29 @@ void expect_pattern(struct spool_reader *rd, uint64_t seq, uint64_t n,
 	free(body);
 }
 
+void commit_outcome_record(void *outcome, int ok)
+{
+	struct commit_outcome *o = outcome;
+
+	pthread_mutex_lock(&o->lock);
+	o->done = 1;
+	o->ok = ok;
+	pthread_cond_signal(&o->cv);
+	pthread_mutex_unlock(&o->lock);
+}
+
+int commit_outcome(struct spool *s, uint64_t seq)
+{
+	struct commit_outcome o = COMMIT_OUTCOME_INIT;
+
+	spool_on_commit(s, seq, commit_outcome_record, &o);
+	pthread_mutex_lock(&o.lock);
+	while (!o.done)
+		pthread_cond_wait(&o.cv, &o.lock);
+	pthread_mutex_unlock(&o.lock);
+	return o.ok;
+}
+
 void wait_committed(struct spool *s, uint64_t seq)
 {
 	for (int i = 0; i < 100 && !spool_wait(s, seq, 100); i++)

@@ -6,6 +6,7 @@
 #define RTW_TEST_SPOOL_UTIL_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -78,6 +79,19 @@ void expect_record(struct spool_reader *rd, uint64_t seq, uint64_t n,
 		   const char *body, size_t len);
 void expect_pattern(struct spool_reader *rd, uint64_t seq, uint64_t n,
 		    size_t len);
+
+/* A commit callback's result (spool_commit_fn commit_outcome_record). */
+struct commit_outcome {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	int done, ok;
+};
+#define COMMIT_OUTCOME_INIT                                                    \
+	{PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0}
+void commit_outcome_record(void *outcome, int ok);
+/* Registers for seq's commit and waits for the callback; returns 1 when
+ * the record is durable, 0 when it cannot be. */
+int commit_outcome(struct spool *s, uint64_t seq);
 
 /* Waits (bounded: 10 s) until seq is committed; fails the test if not. */
 void wait_committed(struct spool *s, uint64_t seq);

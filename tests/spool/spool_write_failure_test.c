@@ -68,37 +68,6 @@ ssize_t __wrap_pwritev(int fd, const struct iovec *iov, int cnt, off_t at)
 	return __real_pwritev(fd, iov, cnt, at);
 }
 
-struct outcome {
-	pthread_mutex_t lock;
-	pthread_cond_t cv;
-	int done, ok;
-};
-
-static void on_commit(void *arg, int ok)
-{
-	struct outcome *o = arg;
-
-	pthread_mutex_lock(&o->lock);
-	o->done = 1;
-	o->ok = ok;
-	pthread_cond_signal(&o->cv);
-	pthread_mutex_unlock(&o->lock);
-}
-
-/* Waits for seq's commit callback; returns 1 when durable. */
-static int commit_outcome(struct spool *s, uint64_t seq)
-{
-	struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-			    0, 0};
-
-	spool_on_commit(s, seq, on_commit, &o);
-	pthread_mutex_lock(&o.lock);
-	while (!o.done)
-		pthread_cond_wait(&o.cv, &o.lock);
-	pthread_mutex_unlock(&o.lock);
-	return o.ok;
-}
-
 static void open_prewriting(struct fixture *fx, struct scan_log *log)
 {
 	struct spool_options o = test_options(fx->dir, FSYNC_BATCH, SEGMENT);
