@@ -312,7 +312,7 @@ static void retire_segment(struct spool *s)
 {
 	s->retired[s->nretired++] = (struct retired){
 	    s->fd, s->file_size > s->offset ? s->offset : -1};
-	writes_push(&s->owed, &s->pend); /* written before that cut */
+	writes_push(&s->owed, &s->pend); /* written before its sync */
 	pthread_cond_signal(&s->work_cv); /* the committer takes it */
 }
 
@@ -678,8 +678,12 @@ static void requeue(struct spool *s, struct retired *old, size_t nold,
 		 * in them (their round failed); what follows is not either
 		 * until a round succeeds. */
 		log_warn("spool: out of memory keeping segments to sync");
-		for (size_t i = 0; i < nold; i++)
+		for (size_t i = 0; i < nold; i++) {
+			/* no write may outlive its descriptor (a reused
+			 * number would take it into another file) */
+			writes_settle_fd(&s->owed, old[i].fd);
 			close(old[i].fd);
+		}
 		free(old);
 		return;
 	}
@@ -729,12 +733,8 @@ static void writes_done(struct spool *s, struct spool_writes *owed,
 static void owe_again(struct spool *s, struct spool_writes *owed,
 		      struct spool_write *cur)
 {
-	if (writes_reserve(owed, 1) == 0) {
-		writes_push(owed, cur);
-		write_release(cur); /* an empty one's buffer, not pushed */
-		if (writes_prepend(&s->owed, owed) == 0)
-			return;
-	}
+	if (writes_put_back(&s->owed, owed, cur) == 0)
+		return;
 	/* Out of memory: one more try now, then they are forgotten; their
 	 * records are suspect, as those of any failed flush. */
 	log_warn("spool: out of memory keeping records to write again");
@@ -927,7 +927,7 @@ static void *committer_main(void *arg)
 	for (;;) {
 		int pending = s->opt.fsync != FSYNC_OFF &&
 			      (s->written > s->committed || s->dir_dirty ||
-			       s->nretired > 0 || s->owed.n > 0);
+			       s->nretired > 0);
 
 		if (pending) {
 			if (commit_round(s) != 0) {

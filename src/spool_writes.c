@@ -29,6 +29,12 @@ static int grow(struct spool_write *w, size_t need)
 int write_add(struct spool_write *w, int fd, off_t at,
 	      const struct iovec *iov, int iovcnt, size_t size)
 {
+	/* Only right after what w holds: a record in between went to the
+	 * file at once (no memory then), and w's bytes must not cover it. */
+	if (w->len > 0 && (w->fd != fd || w->at + (off_t)w->len != at)) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (grow(w, w->len + size) != 0)
 		return -1;
 	if (w->len == 0) {
@@ -126,6 +132,31 @@ int writes_prepend(struct spool_writes *l, struct spool_writes *front)
 	free(front->v);
 	*front = (struct spool_writes){0};
 	return 0;
+}
+
+int writes_put_back(struct spool_writes *l, struct spool_writes *taken,
+		    struct spool_write *cur)
+{
+	if (writes_reserve(taken, 1) != 0)
+		return -1;
+	writes_push(taken, cur);
+	write_release(cur); /* an empty one's buffer: not pushed */
+	return writes_prepend(l, taken);
+}
+
+void writes_settle_fd(struct spool_writes *l, int fd)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].fd != fd) {
+			l->v[kept++] = l->v[i];
+			continue;
+		}
+		(void)write_out(&l->v[i]);
+		write_release(&l->v[i]);
+	}
+	l->n = kept;
 }
 
 void writes_release(struct spool_writes *l)

@@ -9,12 +9,21 @@
  * spent 41.8-43.0 instead of 43.2-46.2 us of CPU per event (bench/README.md).
  * A record is durable, and readable, only once its round has written and
  * synced it, as before. The memory is bounded by the requests in flight:
- * each record here has a request waiting for its commit, and appends are
+ * a record waits here for its round with its request waiting too; only
+ * those of failed rounds (answered 503) stay longer, and appends are
  * refused while rounds fail.
+ *
+ * An overwrite of zeros needs no new space on ext4 or XFS. On copy-on-write
+ * or compressing file systems (btrfs, ZFS) it can still fail with ENOSPC:
+ * the whole round fails then, as a failed fdatasync does, where an append
+ * written at once would have failed only its own request.
  *
  * A write is a run of bytes bound for one file at one offset. Writes whose
  * round failed stay in memory and are written again by the next round, so a
- * failed round never leaves committed numbers pointing at zeros.
+ * failed round does not leave committed numbers pointing at zeros. (Unless
+ * memory runs out on that path too: they are then written once more at
+ * once and, should that fail, forgotten. Their requests were answered 503
+ * and their numbers are suspect; the reader reports them lost.)
  *
  * Threads: none of their own. The spool's lock guards every spool_write and
  * spool_writes reachable from the spool; the committer owns the ones it has
@@ -39,9 +48,9 @@ struct spool_writes {
 	size_t n, cap;
 };
 
-/* Adds the iovcnt parts of one record (size bytes in all) to w, which
- * must be empty or end where the record starts (fd, at). Returns 0, or -1
- * (out of memory: w is unchanged). */
+/* Adds the iovcnt parts of one record (size bytes in all) to w. Returns 0,
+ * or -1 with w unchanged: out of memory, or w is not empty and does not
+ * end where the record starts (fd, at): the caller writes it at once. */
 int write_add(struct spool_write *w, int fd, off_t at,
 	      const struct iovec *iov, int iovcnt, size_t size);
 /* Writes w's bytes to its file. Returns 0, or -1 with errno set (a short
@@ -61,6 +70,14 @@ int writes_out(const struct spool_writes *l);
 /* Moves every write of *front before those of *l; *front is empty
  * afterwards. Returns 0, or -1 (out of memory: nothing moved). */
 int writes_prepend(struct spool_writes *l, struct spool_writes *front);
+/* After a failed round: the writes it took (taken, then cur) go back in
+ * front of l, to be done again. Returns 0 (taken and cur are empty
+ * afterwards), or -1 when out of memory (nothing moved). */
+int writes_put_back(struct spool_writes *l, struct spool_writes *taken,
+		    struct spool_write *cur);
+/* Writes out (once, whatever the result) and removes every write of l bound
+ * for fd: for a file about to be closed. */
+void writes_settle_fd(struct spool_writes *l, int fd);
 /* Frees every write and the list; l is empty afterwards. */
 void writes_release(struct spool_writes *l);
 
