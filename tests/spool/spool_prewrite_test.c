@@ -35,15 +35,6 @@ static void open_prewriting(struct fixture *fx, struct scan_log *log)
 	assert_non_null(fx->rd);
 }
 
-static void wait_spare(struct spool *s)
-{
-	struct timespec pause = {0, 5 * 1000 * 1000};
-
-	for (int i = 0; i < 2000 && !spool_spare_ready(s); i++)
-		nanosleep(&pause, NULL);
-	assert_true(spool_spare_ready(s));
-}
-
 static void spare_path(const struct fixture *fx, char *out)
 {
 	int n = snprintf(out, PATH_MAX, "%s/spare.tmp", fx->dir);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -209,6 +210,15 @@ void expect_pattern(struct spool_reader *rd, uint64_t seq, uint64_t n,
 
 	expect_record(rd, seq, n, body, len);
 	free(body);
+}
+
+void wait_spare(struct spool *s)
+{
+	struct timespec pause = {0, 5 * 1000 * 1000};
+
+	for (int i = 0; i < 2000 && !spool_spare_ready(s); i++)
+		nanosleep(&pause, NULL);
+	assert_true(spool_spare_ready(s));
 }
 
 void commit_outcome_record(void *outcome, int ok)

@@ -93,6 +93,10 @@ void commit_outcome_record(void *outcome, int ok);
  * the record is durable, 0 when it cannot be. */
 int commit_outcome(struct spool *s, uint64_t seq);
 
+/* Waits (bounded: 10 s) until the spare segment is ready; fails the test
+ * if not. */
+void wait_spare(struct spool *s);
+
 /* Waits (bounded: 10 s) until seq is committed; fails the test if not. */
 void wait_committed(struct spool *s, uint64_t seq);
 

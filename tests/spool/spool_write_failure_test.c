@@ -139,16 +139,6 @@ ssize_t __wrap_pwritev(int fd, const struct iovec *iov, int cnt, off_t at)
 	return __real_pwritev(fd, iov, cnt, at);
 }
 
-/* Waits until the spare writer has the next segment ready. */
-static void wait_spare(struct fixture *fx)
-{
-	struct timespec pause = {0, 5 * 1000 * 1000};
-
-	for (int i = 0; i < 2000 && !spool_spare_ready(fx->s); i++)
-		nanosleep(&pause, NULL);
-	assert_true(spool_spare_ready(fx->s));
-}
-
 static void open_prewriting(struct fixture *fx, uint64_t segment_bytes,
 			    struct scan_log *log)
 {
@@ -159,7 +149,7 @@ static void open_prewriting(struct fixture *fx, uint64_t segment_bytes,
 	fx->s = open_ok(&o, log);
 	fx->rd = spool_reader_new(fx->s);
 	assert_non_null(fx->rd);
-	wait_spare(fx);
+	wait_spare(fx->s);
 }
 
 static int setup(void **state)
@@ -286,7 +276,7 @@ static void a_roll_over_during_a_failing_round_loses_nothing(void **state)
 	for (uint64_t n = 1; n <= 59; n++)
 		assert_int_equal(append_pattern(fx->s, n, BODY, NULL), n);
 	wait_committed(fx->s, 59);
-	wait_spare(fx);
+	wait_spare(fx->s);
 
 	gate_armed = 1;
 	atomic_store(&commit_failures_left, 1000000);
