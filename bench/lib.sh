@@ -86,9 +86,10 @@ start_server() {
 	URL="http://127.0.0.1:$port$EVENTS_PATH?token=$TOKEN"
 	SINK=""
 	case $kind in
-	bare | parse)
+	bare | parse | durable)
 		local parse=()
 		[ "$kind" = parse ] && parse=(--parse)
+		[ "$kind" = durable ] && parse=(--parse --durable "$dir")
 		launch "$cpus" "$BUILD/bench/ceiling" --port "$port" \
 			--threads "$threads" "${parse[@]}" "${CEILING_ARGS[@]}" ;;
 	rtw)

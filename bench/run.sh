@@ -127,19 +127,23 @@ cases() {
 	local s=1126 l=4096 many="-${MANY_CONNS}conn"
 	echo "bare-1k-ka bare $s keepalive 1"
 	echo "parse-1k-ka parse $s keepalive 1"
+	echo "durable-1k-ka durable $s keepalive 1"
 	echo "rtw-1k-ka rtw $s keepalive 1"
 	echo "parse-1k-ka$many parse $s keepalive 1 $MANY_CONNS"
+	echo "durable-1k-ka$many durable $s keepalive 1 $MANY_CONNS"
 	echo "rtw-1k-ka$many rtw $s keepalive 1 $MANY_CONNS"
 	[ $HAVE_NODE = 1 ] && echo "node-1k-ka node $s keepalive 1"
 	[ $HAVE_WEBHOOK = 1 ] && echo "webhook-1k-ka webhook $s keepalive 1"
 	echo "bare-1k-close bare $s close 1"
 	echo "parse-1k-close parse $s close 1"
+	echo "durable-1k-close durable $s close 1"
 	echo "rtw-1k-close rtw $s close 1"
 	[ $HAVE_NODE = 1 ] && echo "node-1k-close node $s close 1"
 	echo "bare-4k-ka bare $l keepalive 1"
 	echo "parse-4k-ka parse $l keepalive 1"
 	echo "rtw-4k-ka rtw $l keepalive 1"
 	echo "parse-1k-ka-2c parse $s keepalive 2"
+	echo "durable-1k-ka-2c durable $s keepalive 2"
 	echo "rtw-1k-ka-2c rtw $s keepalive 2"
 	return 0
 }
@@ -160,7 +164,8 @@ run_rounds() {
 
 # p99 at half the maximum rate: wrk paced (recall_event.lua's delay())
 # at half the median rtwebhookd keep-alive rate measured above, for the
-# daemon and, as the stack's floor, the parse ceiling; then rtw-send
+# daemon and, as the stack's floors, the parse ceiling and the durable
+# ceiling (the same with a group commit before the answer); then rtw-send
 # --rate at the same rate as a cross-check with Recall-like traffic.
 half_rate() {
 	local max half kind res
@@ -171,7 +176,7 @@ half_rate() {
 	# A tail percentile over 10 s is easily moved by the neighbours on a
 	# shared machine: three alternating rounds, the median is judged.
 	for _ in 1 2 3; do
-		for kind in rtw parse; do
+		for kind in rtw parse durable; do
 			start_server $kind 0
 			load 1 1 $WARMUP_S "warmhalf-$kind-$$" 1126 keepalive \
 				"$half" >/dev/null

@@ -1,0 +1,194 @@
+/* bench/group_commit: see group_commit.h. */
+#include "group_commit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ZERO_CHUNK (1 << 20)
+
+/* The records of one round and the waiters they answer. */
+struct round {
+	char *buf;
+	size_t len, cap;
+	struct group_commit_waiter *waiters, **tail;
+};
+
+struct group_commit {
+	int fd;
+	off_t file_bytes;
+	off_t at; /* where the next round goes; the committer's alone */
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct round filling; /* under lock */
+	int closing;
+	pthread_t committer;
+};
+
+static void round_reset(struct round *r)
+{
+	r->len = 0;
+	r->waiters = NULL;
+	r->tail = &r->waiters;
+}
+
+static int round_add(struct round *r, const void *record, size_t len)
+{
+	if (r->len + len > r->cap) {
+		size_t cap = r->cap * 2 > r->len + len ? r->cap * 2
+							: r->len + len;
+		char *grown = realloc(r->buf, cap);
+
+		if (grown == NULL)
+			return -1;
+		r->buf = grown;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, record, len);
+	r->len += len;
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len, off_t at)
+{
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, at);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		at += n;
+	}
+	return 0;
+}
+
+/* One round: the records at the log's position (from the start when
+ * they would pass its end), one fdatasync, then every waiter told. */
+static void commit(struct group_commit *g, struct round *r)
+{
+	int durable;
+
+	if (g->at + (off_t)r->len > g->file_bytes)
+		g->at = 0;
+	durable = write_all(g->fd, r->buf, r->len, g->at) == 0 &&
+		  fdatasync(g->fd) == 0;
+	g->at += (off_t)r->len;
+	for (struct group_commit_waiter *w = r->waiters, *next; w; w = next) {
+		next = w->next; /* done may free w */
+		w->done(w, durable);
+	}
+	round_reset(r);
+}
+
+static void *committer_main(void *arg)
+{
+	struct group_commit *g = arg;
+	struct round taken = {0}, swap;
+
+	round_reset(&taken);
+	pthread_mutex_lock(&g->lock);
+	for (;;) {
+		while (g->filling.len == 0 && !g->closing)
+			pthread_cond_wait(&g->wake, &g->lock);
+		if (g->filling.len == 0)
+			break; /* closing, and nothing left */
+		/* Swap buffers: appends go on into the other one. */
+		swap = g->filling;
+		g->filling = taken;
+		round_reset(&g->filling);
+		taken = swap;
+		pthread_mutex_unlock(&g->lock);
+		commit(g, &taken);
+		pthread_mutex_lock(&g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+	free(taken.buf);
+	return NULL;
+}
+
+/* The file of zeros, written and synced before the first record, so a
+ * round's flush writes data only. */
+static int write_zeros(int fd, off_t bytes)
+{
+	char *zeros = calloc(1, ZERO_CHUNK);
+	int rc = zeros != NULL ? 0 : -1;
+
+	for (off_t at = 0; rc == 0 && at < bytes; at += ZERO_CHUNK)
+		rc = write_all(fd, zeros, ZERO_CHUNK, at);
+	free(zeros);
+	return rc == 0 ? fdatasync(fd) : -1;
+}
+
+struct group_commit *group_commit_open(const char *dir, size_t file_bytes)
+{
+	struct group_commit *g = calloc(1, sizeof(*g));
+	char path[4096];
+
+	if (g == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/group-commit.log", dir);
+	g->file_bytes = (off_t)(file_bytes + ZERO_CHUNK - 1) / ZERO_CHUNK *
+			ZERO_CHUNK;
+	g->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (g->fd < 0 || write_zeros(g->fd, g->file_bytes) != 0) {
+		fprintf(stderr, "group_commit: %s: %s\n", path,
+			strerror(errno));
+		if (g->fd >= 0)
+			close(g->fd);
+		free(g);
+		return NULL;
+	}
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->wake, NULL);
+	round_reset(&g->filling);
+	if (pthread_create(&g->committer, NULL, committer_main, g) != 0) {
+		fprintf(stderr, "group_commit: cannot start the committer\n");
+		close(g->fd);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+int group_commit_append(struct group_commit *g, const void *record,
+			size_t len, struct group_commit_waiter *w)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&g->lock);
+	if (!g->closing && round_add(&g->filling, record, len) == 0) {
+		w->next = NULL;
+		*g->filling.tail = w;
+		g->filling.tail = &w->next;
+		pthread_cond_signal(&g->wake);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&g->lock);
+	return rc;
+}
+
+void group_commit_stop(struct group_commit *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->closing = 1;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->committer, NULL);
+}
+
+void group_commit_free(struct group_commit *g)
+{
+	free(g->filling.buf);
+	close(g->fd);
+	pthread_mutex_destroy(&g->lock);
+	pthread_cond_destroy(&g->wake);
+	free(g);
+}
