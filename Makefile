@@ -42,7 +42,7 @@ fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Benchmarks (bench/README.md): rtwebhookd against its ceilings and peers,
-# about 10 minutes (run J: 22:11-22:21); the table lands in $(BUILD)/bench-results/summary.txt.
+# about 10 minutes (run K: 01:36-01:46); the table lands in $(BUILD)/bench-results/summary.txt.
 # Needs wrk (sudo scripts/install-bench-deps.sh). Never part of `make test`.
 # Only what the benchmarks run is built.
 BENCH_TARGETS = rtwebhookd jsonl rtw-send delivery_cpu bench_ceiling \
