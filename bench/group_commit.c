@@ -61,6 +61,8 @@ static int write_all(int fd, const char *p, size_t len, off_t at)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = ENOSPC; /* no progress: the disk is full */
 		if (n <= 0)
 			return -1;
 		p += n;
@@ -71,15 +73,18 @@ static int write_all(int fd, const char *p, size_t len, off_t at)
 }
 
 /* One round: the records at the log's position (from the start when
- * they would pass its end), one fdatasync, then every waiter told. */
+ * they would pass its end), one fdatasync, then every waiter told. A
+ * round larger than the whole file fails: writing it would grow the
+ * file, which the log promises never to do. */
 static void commit(struct group_commit *g, struct round *r)
 {
-	int durable;
+	int durable = 0;
 
 	if (g->at + (off_t)r->len > g->file_bytes)
 		g->at = 0;
-	durable = write_all(g->fd, r->buf, r->len, g->at) == 0 &&
-		  fdatasync(g->fd) == 0;
+	if ((off_t)r->len <= g->file_bytes)
+		durable = write_all(g->fd, r->buf, r->len, g->at) == 0 &&
+			  fdatasync(g->fd) == 0;
 	g->at += (off_t)r->len;
 	for (struct group_commit_waiter *w = r->waiters, *next; w; w = next) {
 		next = w->next; /* done may free w */
@@ -96,9 +101,10 @@ static void *committer_main(void *arg)
 	round_reset(&taken);
 	pthread_mutex_lock(&g->lock);
 	for (;;) {
-		while (g->filling.len == 0 && !g->closing)
+		/* Waiters, not bytes: an empty record has a waiter too. */
+		while (g->filling.waiters == NULL && !g->closing)
 			pthread_cond_wait(&g->wake, &g->lock);
-		if (g->filling.len == 0)
+		if (g->filling.waiters == NULL)
 			break; /* closing, and nothing left */
 		/* Swap buffers: appends go on into the other one. */
 		swap = g->filling;
@@ -151,6 +157,8 @@ struct group_commit *group_commit_open(const char *dir, size_t file_bytes)
 	round_reset(&g->filling);
 	if (pthread_create(&g->committer, NULL, committer_main, g) != 0) {
 		fprintf(stderr, "group_commit: cannot start the committer\n");
+		pthread_mutex_destroy(&g->lock);
+		pthread_cond_destroy(&g->wake);
 		close(g->fd);
 		free(g);
 		return NULL;

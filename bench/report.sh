@@ -85,7 +85,9 @@ table() {
 			       dr == "" ? "-" : sprintf("%.0f", dr), err[name],
 			       median(gen, name, n), median(oth, name, n)
 			# for the targets below
-			printf "%s %s %s %s %s %s\n", name, median(r, name, n), mp, mb, dr, md > "/dev/stderr"
+			# every field present ("-" when none): get() counts fields
+			printf "%s %s %s %s %s %s\n", name, median(r, name, n), mp, mb,
+			       dr == "" ? "-" : dr, md > "/dev/stderr"
 		}
 	}' "$1/results.tsv"
 }
@@ -103,7 +105,7 @@ half_rate_lines() {
 		awk -v k="$kind" -v t="$(field target "$line")" -v a="$acked" -v s="$secs" \
 			-v p50="$(field p50_us "$line")" -v p99="$(field p99_us "$line")" \
 			-v mx="$(field max_us "$line")" -v e="$(field non2xx "$line")" \
-			'BEGIN { printf "  wrk %-6s target %6d ev/s, got %7.0f ev/s: p50 %.3f ms, p99 %.3f ms, max %.3f ms, non-2xx %d\n", k, t, a / s, p50 / 1000, p99 / 1000, mx / 1000, e }'
+			'BEGIN { printf "  wrk %-7s target %6d ev/s, got %7.0f ev/s: p50 %.3f ms, p99 %.3f ms, max %.3f ms, non-2xx %d\n", k, t, a / s, p50 / 1000, p99 / 1000, mx / 1000, e }'
 	done <"$1/extra.txt"
 	{ grep '^durable_floor' "$1/extra.txt" || true; } | while read -r line; do
 		if [ -z "$(field p99_us "$line")" ]; then
@@ -180,7 +182,7 @@ targets() {
 	floor_p99=$(p99_ms_of '^durable_floor ' "$out/extra.txt" | median)
 	[ -n "$floor_p99" ] && printf '  %-58s        %s ms (what the disk allows)\n' \
 		"p99 of a durable answer, same rate, no HTTP (durable_floor)" "$floor_p99"
-	drain=$(awk -v d="$(get rtw-1k-ka 5)" 'BEGIN { if (d != "") printf "%.0f", d }')
+	drain=$(awk -v d="$(get rtw-1k-ka 5)" 'BEGIN { if (d != "" && d != "-") printf "%.0f", d }')
 	verdict "sink drain after max-rate load (worst round)" "$drain" "<" 2000 "ms"
 	idle_hwm=$(awk '/^idle kind=rtw / { sub(/.*vmhwm_kb=/, ""); printf "%.1f", $0 / 1024 }' "$out/extra.txt")
 	verdict "peak RSS at 1000 idle connections" "$idle_hwm" "<" 32 "MB"
