@@ -38,6 +38,7 @@ static atomic_int commit_failures_left;
 static atomic_int unsynced[MAX_FD];
 static atomic_int committed_unsynced, commits_checked;
 static atomic_int slow_sync_ms; /* the committer's fdatasync sleeps first */
+static atomic_int committer_syncs; /* fdatasync calls by the committer */
 static atomic_int fail_big_realloc; /* the test thread's next one > 64 KiB */
 /* The gate: the committer's next write waits in it until opened. */
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -108,6 +109,8 @@ int __wrap_fdatasync(int fd)
 	}
 	if (on_committer() && fd >= 0 && fd < MAX_FD)
 		atomic_store(&unsynced[fd], 0);
+	if (on_committer())
+		atomic_fetch_add(&committer_syncs, 1);
 	return __real_fdatasync(fd);
 }
 
@@ -139,17 +142,22 @@ ssize_t __wrap_pwritev(int fd, const struct iovec *iov, int cnt, off_t at)
 	return __real_pwritev(fd, iov, cnt, at);
 }
 
-static void open_prewriting(struct fixture *fx, uint64_t segment_bytes,
-			    struct scan_log *log)
+static void open_prewriting_mode(struct fixture *fx, enum fsync_mode mode,
+				 uint64_t segment_bytes, struct scan_log *log)
 {
-	struct spool_options o =
-	    test_options(fx->dir, FSYNC_BATCH, segment_bytes);
+	struct spool_options o = test_options(fx->dir, mode, segment_bytes);
 
 	o.prewrite = 1;
 	fx->s = open_ok(&o, log);
 	fx->rd = spool_reader_new(fx->s);
 	assert_non_null(fx->rd);
 	wait_spare(fx->s);
+}
+
+static void open_prewriting(struct fixture *fx, uint64_t segment_bytes,
+			    struct scan_log *log)
+{
+	open_prewriting_mode(fx, FSYNC_BATCH, segment_bytes, log);
 }
 
 static int setup(void **state)
@@ -160,11 +168,20 @@ static int setup(void **state)
 	atomic_store(&committed_unsynced, 0);
 	atomic_store(&commits_checked, 0);
 	atomic_store(&slow_sync_ms, 0);
+	atomic_store(&committer_syncs, 0);
 	atomic_store(&fail_big_realloc, 0);
 	for (int fd = 0; fd < MAX_FD; fd++)
 		atomic_store(&unsynced[fd], 0);
 	gate_armed = gate_entered = gate_open = 0;
 	return fixture_setup(state);
+}
+
+/* The callbacks run just after the commit is published: waits for n. */
+static void wait_commits_checked(int n)
+{
+	for (int i = 0; i < 2000 && atomic_load(&commits_checked) < n; i++)
+		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+	assert_int_equal(atomic_load(&commits_checked), n);
 }
 
 /* The appending thread (an HTTP thread in the daemon) makes no write(2)
@@ -182,11 +199,34 @@ static void an_append_into_zeros_makes_no_system_call(void **state)
 	}
 	assert_int_equal(atomic_load(&test_thread_writes), 0);
 	wait_committed(fx->s, 20);
-	/* the callbacks run just after the commit is published */
-	for (int i = 0; i < 2000 && atomic_load(&commits_checked) < 20; i++)
-		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
-	assert_int_equal(atomic_load(&commits_checked), 20);
+	wait_commits_checked(20);
 	assert_int_equal(atomic_load(&committed_unsynced), 0);
+	for (uint64_t n = 1; n <= 20; n++)
+		expect_pattern(fx->rd, n, n, BODY);
+}
+
+/* fsync = "always" through the same path: records into the zeros are
+ * still written by the committer, and still one fdatasync per record.
+ * The 20 appends come while the first round sits in a slow fdatasync, so
+ * "batch" would take them all in one or two rounds (it does: checked by
+ * making "always" target everything written, which fails this test). */
+static void always_syncs_once_per_record_into_zeros(void **state)
+{
+	struct fixture *fx = *state;
+
+	open_prewriting_mode(fx, FSYNC_ALWAYS, SEGMENT, NULL);
+	atomic_store(&committer_syncs, 0);
+	atomic_store(&slow_sync_ms, 20);
+	for (uint64_t n = 1; n <= 20; n++) {
+		assert_int_equal(append_pattern(fx->s, n, BODY, NULL), n);
+		spool_on_commit(fx->s, n, check_synced, NULL);
+	}
+	assert_int_equal(atomic_load(&test_thread_writes), 0);
+	wait_committed(fx->s, 20);
+	wait_commits_checked(20);
+	assert_int_equal(atomic_load(&committed_unsynced), 0);
+	assert_true(atomic_load(&committer_syncs) >= 20);
+	atomic_store(&slow_sync_ms, 0);
 	for (uint64_t n = 1; n <= 20; n++)
 		expect_pattern(fx->rd, n, n, BODY);
 }
@@ -330,6 +370,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
 		an_append_into_zeros_makes_no_system_call, setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		always_syncs_once_per_record_into_zeros, setup,
 		fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_failed_write_is_done_again_by_the_next_round, setup,
