@@ -11,6 +11,8 @@ so=$build/handlers/exec.so
 event=$here/../tests/fixtures/events/chat_message.json
 bin=$(mktemp /tmp/handler_exec.XXXXXX)
 trap 'rm -f "$bin"' EXIT
+# pkg-config prints several flags: split on purpose.
+# shellcheck disable=SC2046
 cc -O2 -o "$bin" "$here/handler_exec.c" -I"$here/../include" \
 	$(pkg-config --cflags --libs jansson) -ldl -lpthread
 for threads in 1 2; do

@@ -12,6 +12,8 @@ so=$build/handlers/pipe.so
 event=$here/../tests/fixtures/events/chat_message.json
 bin=$(mktemp /tmp/handler_pipe.XXXXXX)
 trap 'rm -f "$bin"' EXIT
+# pkg-config prints several flags: split on purpose.
+# shellcheck disable=SC2046
 cc -O2 -o "$bin" "$here/handler_pipe.c" -I"$here/../include" \
 	$(pkg-config --cflags --libs jansson) -ldl -lpthread
 printf 'cat > /dev/null, no ack:      '

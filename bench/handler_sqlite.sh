@@ -34,9 +34,15 @@ locker=
 poller=
 cleanup() {
 	for pid in $poller $locker $daemon; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+		if kill "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null || true
+		fi
 	done
-	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
+	if [ -n "${KEEP:-}" ]; then
+		echo "kept $dir" >&2
+	else
+		rm -rf "$dir"
+	fi
 }
 trap cleanup EXIT INT TERM
 
@@ -150,7 +156,7 @@ else
 	poller=
 	grep "events/s" "$dir/send.log" | sed 's/^/rtw-send intake: /'
 fi
-ls -l "$dir"/events.db* | awk '{print "  " $5, $NF}'
+stat -c '  %s %n' "$dir"/events.db*
 stop_start=$(date +%s.%N)
 kill "$daemon"
 wait "$daemon" || true

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-build=build-fuzz
+build="build-fuzz"
 CC=clang cmake -S . -B "$build" -DRTW_FUZZ=ON -DRTW_TESTS=OFF \
 	-DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j "$(nproc)" --target fuzz_event fuzz_config \
