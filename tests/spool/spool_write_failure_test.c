@@ -184,6 +184,24 @@ static void wait_commits_checked(int n)
 	assert_int_equal(atomic_load(&commits_checked), n);
 }
 
+/* Appends records 1..n, each with check_synced as its commit callback,
+ * and checks that the appending thread wrote nothing, that no record was
+ * reported durable before the committer's write of it was synced, and
+ * that every record reads back. */
+static void append_and_check_synced(struct fixture *fx, uint64_t n)
+{
+	for (uint64_t i = 1; i <= n; i++) {
+		assert_int_equal(append_pattern(fx->s, i, BODY, NULL), i);
+		spool_on_commit(fx->s, i, check_synced, NULL);
+	}
+	assert_int_equal(atomic_load(&test_thread_writes), 0);
+	wait_committed(fx->s, n);
+	wait_commits_checked((int)n);
+	assert_int_equal(atomic_load(&committed_unsynced), 0);
+	for (uint64_t i = 1; i <= n; i++)
+		expect_pattern(fx->rd, i, i, BODY);
+}
+
 /* The appending thread (an HTTP thread in the daemon) makes no write(2)
  * for a record that goes into the zeros (on the code before, one pwritev
  * per record), and no record is reported durable before the committer's
@@ -193,16 +211,7 @@ static void an_append_into_zeros_makes_no_system_call(void **state)
 	struct fixture *fx = *state;
 
 	open_prewriting(fx, SEGMENT, NULL);
-	for (uint64_t n = 1; n <= 20; n++) {
-		assert_int_equal(append_pattern(fx->s, n, BODY, NULL), n);
-		spool_on_commit(fx->s, n, check_synced, NULL);
-	}
-	assert_int_equal(atomic_load(&test_thread_writes), 0);
-	wait_committed(fx->s, 20);
-	wait_commits_checked(20);
-	assert_int_equal(atomic_load(&committed_unsynced), 0);
-	for (uint64_t n = 1; n <= 20; n++)
-		expect_pattern(fx->rd, n, n, BODY);
+	append_and_check_synced(fx, 20);
 }
 
 /* fsync = "always" through the same path: records into the zeros are
@@ -217,18 +226,8 @@ static void always_syncs_once_per_record_into_zeros(void **state)
 	open_prewriting_mode(fx, FSYNC_ALWAYS, SEGMENT, NULL);
 	atomic_store(&committer_syncs, 0);
 	atomic_store(&slow_sync_ms, 20);
-	for (uint64_t n = 1; n <= 20; n++) {
-		assert_int_equal(append_pattern(fx->s, n, BODY, NULL), n);
-		spool_on_commit(fx->s, n, check_synced, NULL);
-	}
-	assert_int_equal(atomic_load(&test_thread_writes), 0);
-	wait_committed(fx->s, 20);
-	wait_commits_checked(20);
-	assert_int_equal(atomic_load(&committed_unsynced), 0);
+	append_and_check_synced(fx, 20);
 	assert_true(atomic_load(&committer_syncs) >= 20);
-	atomic_store(&slow_sync_ms, 0);
-	for (uint64_t n = 1; n <= 20; n++)
-		expect_pattern(fx->rd, n, n, BODY);
 }
 
 /* The committer's write fails: the round fails as a failed flush does,
