@@ -34,6 +34,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "bytes.h"
 #include "group_commit.h"
 
 /* As the daemon's defaults (conf: max_body_bytes, max_connections,
@@ -59,8 +60,7 @@ struct ceiling {
 enum body_state { RECEIVING, WAITING, DURABLE, NOT_DURABLE };
 
 struct body {
-	char *buf;
-	size_t len, cap;
+	struct bytes data;
 	enum body_state state;
 	struct MHD_Connection *conn;
 	struct group_commit_waiter waiter;
@@ -68,28 +68,16 @@ struct body {
 
 static int body_append(struct body *b, const char *data, size_t size)
 {
-	if (b->len + size > MAX_BODY)
+	if (b->data.len + size > MAX_BODY)
 		return -1;
-	if (b->len + size > b->cap) {
-		size_t cap = b->cap * 2 > b->len + size ? b->cap * 2
-							: b->len + size;
-		char *grown = realloc(b->buf, cap);
-
-		if (grown == NULL)
-			return -1;
-		b->buf = grown;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, data, size);
-	b->len += size;
-	return 0;
+	return bytes_append(&b->data, data, size);
 }
 
 /* The check every receiver must make: a JSON object with a string event. */
 static int body_is_event(const struct body *b)
 {
 	json_error_t err;
-	json_t *j = json_loadb(b->buf, b->len, 0, &err);
+	json_t *j = json_loadb(b->data.buf, b->data.len, 0, &err);
 	int ok = j != NULL && json_is_string(json_object_get(j, "event"));
 
 	json_decref(j);
@@ -106,9 +94,9 @@ static struct body *body_new(struct MHD_Connection *c)
 
 	if (b == NULL)
 		return NULL;
-	b->cap = cap > 0 && cap <= MAX_BODY ? cap : 4096;
-	b->buf = malloc(b->cap);
-	if (b->buf == NULL) {
+	b->data.cap = cap > 0 && cap <= MAX_BODY ? cap : 4096;
+	b->data.buf = malloc(b->data.cap);
+	if (b->data.buf == NULL) {
 		free(b);
 		return NULL;
 	}
@@ -136,7 +124,8 @@ static enum MHD_Result wait_durable(struct ceiling *s, struct MHD_Connection *c,
 	b->conn = c;
 	b->waiter.done = on_durable;
 	MHD_suspend_connection(c);
-	if (group_commit_append(s->log, b->buf, b->len, &b->waiter) != 0) {
+	if (group_commit_append(s->log, b->data.buf, b->data.len, &b->waiter) !=
+	    0) {
 		b->state = NOT_DURABLE;
 		MHD_resume_connection(c);
 	}
@@ -189,7 +178,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (b != NULL) {
-		free(b->buf);
+		free(b->data.buf);
 		free(b);
 	}
 	*con_cls = NULL;

@@ -1,5 +1,6 @@
 /* bench/group_commit: see group_commit.h. */
 #include "group_commit.h"
+#include "bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +14,7 @@
 
 /* The records of one round and the waiters they answer. */
 struct round {
-	char *buf;
-	size_t len, cap;
+	struct bytes records;
 	struct group_commit_waiter *waiters, **tail;
 };
 
@@ -32,26 +32,9 @@ struct group_commit {
 
 static void round_reset(struct round *r)
 {
-	r->len = 0;
+	r->records.len = 0;
 	r->waiters = NULL;
 	r->tail = &r->waiters;
-}
-
-static int round_add(struct round *r, const void *record, size_t len)
-{
-	if (r->len + len > r->cap) {
-		size_t cap = r->cap * 2 > r->len + len ? r->cap * 2
-							: r->len + len;
-		char *grown = realloc(r->buf, cap);
-
-		if (grown == NULL)
-			return -1;
-		r->buf = grown;
-		r->cap = cap;
-	}
-	memcpy(r->buf + r->len, record, len);
-	r->len += len;
-	return 0;
 }
 
 static int write_all(int fd, const char *p, size_t len, off_t at)
@@ -78,14 +61,15 @@ static int write_all(int fd, const char *p, size_t len, off_t at)
  * file, which the log promises never to do. */
 static void commit(struct group_commit *g, struct round *r)
 {
+	size_t len = r->records.len;
 	int durable = 0;
 
-	if (g->at + (off_t)r->len > g->file_bytes)
+	if (g->at + (off_t)len > g->file_bytes)
 		g->at = 0;
-	if ((off_t)r->len <= g->file_bytes)
-		durable = write_all(g->fd, r->buf, r->len, g->at) == 0 &&
+	if ((off_t)len <= g->file_bytes)
+		durable = write_all(g->fd, r->records.buf, len, g->at) == 0 &&
 			  fdatasync(g->fd) == 0;
-	g->at += (off_t)r->len;
+	g->at += (off_t)len;
 	for (struct group_commit_waiter *w = r->waiters, *next; w; w = next) {
 		next = w->next; /* done may free w */
 		w->done(w, durable);
@@ -116,7 +100,7 @@ static void *committer_main(void *arg)
 		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
-	free(taken.buf);
+	free(taken.records.buf);
 	return NULL;
 }
 
@@ -172,7 +156,8 @@ int group_commit_append(struct group_commit *g, const void *record,
 	int rc = -1;
 
 	pthread_mutex_lock(&g->lock);
-	if (!g->closing && round_add(&g->filling, record, len) == 0) {
+	if (!g->closing &&
+	    bytes_append(&g->filling.records, record, len) == 0) {
 		w->next = NULL;
 		*g->filling.tail = w;
 		g->filling.tail = &w->next;
@@ -194,7 +179,7 @@ void group_commit_stop(struct group_commit *g)
 
 void group_commit_free(struct group_commit *g)
 {
-	free(g->filling.buf);
+	free(g->filling.records.buf);
 	close(g->fd);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->wake);

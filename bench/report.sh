@@ -35,6 +35,19 @@ table() {
 		sort(v, n)
 		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 	}
+	# The median of the per-round ratios of name to the ceiling kind
+	# measured in the same round with the same size, mode, cores and
+	# connections; "-" when there is none.
+	function ratio(name, kind,    i, k, m, same, v) {
+		same = sizeof[name] SUBSEP modeof[name] SUBSEP coresof[name] SUBSEP connsof[name]
+		for (i = 1; i <= runs[name]; i++) {
+			k = row_round[name, i] SUBSEP kind SUBSEP same
+			if (k in rate && rate[k] > 0) v[++m] = r[name, i] / rate[k]
+		}
+		if (!m) return "-"
+		sort(v, m)
+		return sprintf("%.3f", m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2)
+	}
 	function maxof(arr, key, n,    i, m) {
 		m = ""
 		for (i = 1; i <= n; i++)
@@ -61,21 +74,9 @@ table() {
 		       "errors", "gen%", "other%"
 		for (c = 1; c <= ncase; c++) {
 			name = order[c]; n = runs[name]
-			# ratios to the ceilings of the same round, size, mode,
-			# cores and connections
-			np = nb = nd = 0
-			for (i = 1; i <= n; i++) {
-				same = sizeof[name] SUBSEP modeof[name] SUBSEP coresof[name] SUBSEP connsof[name]
-				k = row_round[name, i] SUBSEP "parse" SUBSEP same
-				if (k in rate && rate[k] > 0) rp[name, ++np] = r[name, i] / rate[k]
-				k = row_round[name, i] SUBSEP "bare" SUBSEP same
-				if (k in rate && rate[k] > 0) rb[name, ++nb] = r[name, i] / rate[k]
-				k = row_round[name, i] SUBSEP "durable" SUBSEP same
-				if (k in rate && rate[k] > 0) rd[name, ++nd] = r[name, i] / rate[k]
-			}
-			mp = np ? sprintf("%.3f", median(rp, name, np)) : "-"
-			mb = nb ? sprintf("%.3f", median(rb, name, nb)) : "-"
-			md = nd ? sprintf("%.3f", median(rd, name, nd)) : "-"
+			mp = ratio(name, "parse")
+			mb = ratio(name, "bare")
+			md = ratio(name, "durable")
 			dr = maxof(drain, name, n)
 			printf "%-20s %9.0f %15s %8s %8s %8s %8.2f %8.2f %8.1f %5.0f %8.1f %9s %6d %5.0f %6.0f\n",
 			       name, median(r, name, n), sprintf("(%.0f-%.0f)", lo[name], hi[name]),

@@ -18,14 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
+
 #define CHUNK (1 << 20)
 
 struct follower {
 	int fd;
 	const char *tag;
 	size_t taglen;
-	char *line; /* the last, incomplete line read so far */
-	size_t len, cap;
+	struct bytes line; /* the last, incomplete line read so far */
 	unsigned long long matched;
 };
 
@@ -37,36 +38,20 @@ static int64_t realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int keep(struct follower *f, const char *data, size_t n)
-{
-	if (f->len + n > f->cap) {
-		size_t cap = (f->len + n) * 2;
-		char *grown = realloc(f->line, cap);
-
-		if (grown == NULL)
-			return -1;
-		f->line = grown;
-		f->cap = cap;
-	}
-	memcpy(f->line + f->len, data, n);
-	f->len += n;
-	return 0;
-}
-
 /* Counts the complete lines in data (plus the kept partial line). */
 static int feed(struct follower *f, const char *data, size_t n)
 {
 	const char *p = data, *end = data + n, *nl;
 
 	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		if (keep(f, p, (size_t)(nl - p)) != 0)
+		if (bytes_append(&f->line, p, (size_t)(nl - p)) != 0)
 			return -1;
-		if (memmem(f->line, f->len, f->tag, f->taglen) != NULL)
+		if (memmem(f->line.buf, f->line.len, f->tag, f->taglen) != NULL)
 			f->matched++;
-		f->len = 0;
+		f->line.len = 0;
 		p = nl + 1;
 	}
-	return keep(f, p, (size_t)(end - p));
+	return bytes_append(&f->line, p, (size_t)(end - p));
 }
 
 /* Reads what was appended since the last call. */

@@ -27,12 +27,7 @@
 
 static void open_prewriting(struct fixture *fx, struct scan_log *log)
 {
-	struct spool_options o = test_options(fx->dir, FSYNC_BATCH, SEGMENT);
-
-	o.prewrite = 1;
-	fx->s = open_ok(&o, log);
-	fx->rd = spool_reader_new(fx->s);
-	assert_non_null(fx->rd);
+	fixture_open_prewriting(fx, FSYNC_BATCH, SEGMENT, log);
 }
 
 static void spare_path(const struct fixture *fx, char *out)
@@ -276,15 +271,11 @@ static void a_leftover_spare_is_never_reused(void **state)
 static void no_spare_without_room_for_it(void **state)
 {
 	struct fixture *fx = *state;
-	struct spool_options o =
-	    test_options(fx->dir, FSYNC_BATCH, UINT64_C(1) << 50);
 	struct spool_position ends[4];
 	struct timespec pause = {0, 300 * 1000 * 1000};
 	char spare[PATH_MAX], seg[PATH_MAX];
 
-	o.prewrite = 1;
-	fx->s = open_ok(&o, NULL);
-	fx->rd = spool_reader_new(fx->s);
+	fixture_open_prewriting(fx, FSYNC_BATCH, UINT64_C(1) << 50, NULL);
 	nanosleep(&pause, NULL);
 	spare_path(fx, spare);
 	assert_false(spool_spare_ready(fx->s));

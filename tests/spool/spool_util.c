@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -87,14 +87,30 @@ void fixture_open(struct fixture *fx, enum fsync_mode mode,
 	fixture_open_dir(fx, fx->dir, mode, segment_bytes, log);
 }
 
+static void fixture_open_options(struct fixture *fx,
+				 const struct spool_options *o,
+				 struct scan_log *log)
+{
+	fx->s = open_ok(o, log);
+	fx->rd = spool_reader_new(fx->s);
+	assert_non_null(fx->rd);
+}
+
 void fixture_open_dir(struct fixture *fx, const char *dir, enum fsync_mode mode,
 		      uint64_t segment_bytes, struct scan_log *log)
 {
 	struct spool_options o = test_options(dir, mode, segment_bytes);
 
-	fx->s = open_ok(&o, log);
-	fx->rd = spool_reader_new(fx->s);
-	assert_non_null(fx->rd);
+	fixture_open_options(fx, &o, log);
+}
+
+void fixture_open_prewriting(struct fixture *fx, enum fsync_mode mode,
+			     uint64_t segment_bytes, struct scan_log *log)
+{
+	struct spool_options o = test_options(fx->dir, mode, segment_bytes);
+
+	o.prewrite = 1;
+	fixture_open_options(fx, &o, log);
 }
 
 void fixture_close(struct fixture *fx)

@@ -51,6 +51,10 @@ void fixture_open(struct fixture *fx, enum fsync_mode mode,
 /* The same on another directory (a copy of the spool). */
 void fixture_open_dir(struct fixture *fx, const char *dir, enum fsync_mode mode,
 		      uint64_t segment_bytes, struct scan_log *log);
+/* fixture_open with prewritten segments (o.prewrite): a spare writer
+ * starts; the spare is not waited for (wait_spare). */
+void fixture_open_prewriting(struct fixture *fx, enum fsync_mode mode,
+			     uint64_t segment_bytes, struct scan_log *log);
 void fixture_close(struct fixture *fx);
 
 /* The body of record n: len bytes of a pattern that depends on n (NULs

@@ -142,15 +142,11 @@ ssize_t __wrap_pwritev(int fd, const struct iovec *iov, int cnt, off_t at)
 	return __real_pwritev(fd, iov, cnt, at);
 }
 
+/* Opens with prewritten segments and waits for the first spare. */
 static void open_prewriting_mode(struct fixture *fx, enum fsync_mode mode,
 				 uint64_t segment_bytes, struct scan_log *log)
 {
-	struct spool_options o = test_options(fx->dir, mode, segment_bytes);
-
-	o.prewrite = 1;
-	fx->s = open_ok(&o, log);
-	fx->rd = spool_reader_new(fx->s);
-	assert_non_null(fx->rd);
+	fixture_open_prewriting(fx, mode, segment_bytes, log);
 	wait_spare(fx->s);
 }
 
@@ -224,7 +220,7 @@ static void always_syncs_once_per_record_into_zeros(void **state)
 	struct fixture *fx = *state;
 
 	open_prewriting_mode(fx, FSYNC_ALWAYS, SEGMENT, NULL);
-	atomic_store(&committer_syncs, 0);
+	atomic_store(&committer_syncs, 0); /* the open's own rounds: not counted */
 	atomic_store(&slow_sync_ms, 20);
 	append_and_check_synced(fx, 20);
 	assert_true(atomic_load(&committer_syncs) >= 20);
