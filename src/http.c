@@ -766,7 +766,8 @@ static int sockaddr_port(const struct sockaddr_storage *ss)
 
 /* Starts libmicrohttpd on ss or on the passed socket. */
 static struct MHD_Daemon *start_daemon(struct http_server *s, int listen_fd,
-				       struct sockaddr_storage *ss)
+				       struct sockaddr_storage *ss,
+				       unsigned threads)
 {
 	const struct config *conf = s->rt->conf;
 	/* poll(), not epoll: MHD_quiesce_daemon (http_stop) then only signals
@@ -796,8 +797,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, int listen_fd,
 		 * so a slow client costs a file descriptor, not a thread.
 		 * More threads than CPUs only add lock hand-offs between
 		 * them (bench/README.md, 27 November evening). */
-		MHD_OPTION_THREAD_POOL_SIZE,
-		cpu_http_threads(cpu_count_allowed()),
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->timeout_s,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -814,6 +814,8 @@ struct http_server *http_start(struct runtime *rt, int listen_fd)
 	const struct config *conf = rt->conf;
 	struct http_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_storage ss;
+	int cpus = cpu_count_allowed();
+	unsigned threads = cpu_http_threads(cpus);
 
 	if (s == NULL)
 		return NULL;
@@ -829,7 +831,7 @@ struct http_server *http_start(struct runtime *rt, int listen_fd)
 			  conf->listen_address);
 		goto fail;
 	}
-	s->daemon = start_daemon(s, listen_fd, &ss);
+	s->daemon = start_daemon(s, listen_fd, &ss, threads);
 	if (s->daemon == NULL) {
 		if (listen_fd >= 0)
 			log_warnx("cannot serve on the socket systemd passed");
@@ -850,6 +852,9 @@ struct http_server *http_start(struct runtime *rt, int listen_fd)
 				    &len);
 	}
 	s->port = sockaddr_port(&ss);
+	log_info("http: %u threads for %d usable CPU(s) (affinity mask and "
+		 "cgroup CPU quota)",
+		 threads, cpus);
 	return s;
 fail:
 	watchdog_stop(s->watchdog);
