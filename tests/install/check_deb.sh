@@ -10,7 +10,7 @@
 set -eu
 build=$1
 src=$(cd "$(dirname "$0")/../.." && pwd)
-deb=$(ls "$build"/rtwebhookd_*.deb | head -1)
+deb=$(find "$build" -maxdepth 1 -name 'rtwebhookd_*.deb' | sort | head -1)
 fail() {
 	echo "check_deb.sh: $*" >&2
 	exit 1
@@ -40,8 +40,8 @@ dpkg-query -W -f='${Conffiles}\n' rtwebhookd |
 	fail "rtwebhookd.socket not enabled"
 [ -e /etc/systemd/system/multi-user.target.wants/rtwebhookd.service ] ||
 	fail "rtwebhookd.service not enabled"
-[ -x /usr/sbin/rtwebhookd ] && [ -x /usr/bin/rtw-send ] ||
-	fail "programs missing"
+[ -x /usr/sbin/rtwebhookd ] || fail "/usr/sbin/rtwebhookd missing"
+[ -x /usr/bin/rtw-send ] || fail "/usr/bin/rtw-send missing"
 [ -s /usr/share/doc/rtwebhookd/copyright ] || fail "no copyright file"
 version=$(dpkg-query -W -f='${Version}' rtwebhookd)
 zcat /usr/share/doc/rtwebhookd/changelog.gz | head -1 |

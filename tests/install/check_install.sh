@@ -27,10 +27,14 @@ for f in sbin/rtwebhookd bin/rtw-send include/rtwebhookd/handler.h \
 done
 [ -x "$root$prefix/sbin/rtwebhookd" ]
 # The manual pages render without warnings.
-for page in $(find "$root" -path '*/man/man*' -type f); do
+# A list read line by line, not a for over find's words: a name with a
+# space stays one page (the list itself is outside any man directory).
+find "$root" -path '*/man/man*' -type f >"$root/pages"
+while IFS= read -r page; do
 	warnings=$(man --warnings -l "$page" 2>&1 >/dev/null)
 	[ -z "$warnings" ] || { echo "$page: $warnings" >&2; exit 1; }
-done
+done <"$root/pages"
+[ -s "$root/pages" ] || { echo "no manual pages installed" >&2; exit 1; }
 
 pc=$(dirname "$(find "$root" -name rtwebhookd.pc | head -1)")
 export PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$root"
