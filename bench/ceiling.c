@@ -1,7 +1,7 @@
 /* bench/ceiling: the ceilings rtwebhookd is measured against.
  *
- *   ceiling --port N [--threads N] [--parse] [--durable DIR] [--epoll]
- *           [--pool BYTES]
+ *   ceiling --port N [--threads N] [--parse] [--durable DIR [--inline]]
+ *           [--epoll] [--pool BYTES]
  *
  * A libmicrohttpd server started with the daemon's flags (src/http.c:
  * start_daemon: internal thread pool on poll(), an inter-thread pipe,
@@ -17,12 +17,18 @@
  * syncs the bodies of a round into DIR, and the answer is 200, or 503
  * when the round failed: the least any receiver that answers only for
  * durable events must do on this disk (SCHED_BATCH, as the daemon).
+ * With --inline as well, the request's own thread writes its body over
+ * the start of DIR/inline.log and syncs it before answering: no suspend,
+ * no committer, one flush per event. It shows what the hand-off to a
+ * committer costs where a flush is free (tmpfs), and what a flush per
+ * request costs on a real disk; bench/README.md, runs N and M.
  * Each connection's memory pool is 16 KiB (the daemon's
  * max_header_bytes) unless --pool says otherwise:
  * the daemon gives it 4 * max_header_bytes + 16 KiB, and libmicrohttpd
  * 0.9.75 zeroes the whole pool after every request. Runs until SIGTERM or
  * SIGINT. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
 #include <stddef.h>
@@ -30,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -48,10 +55,11 @@
 #define DURABLE_FILE_BYTES (64u << 20)
 
 struct ceiling {
-	int parse, epoll;
+	int parse, epoll, inline_sync;
 	size_t pool;
 	const char *durable_dir;
 	struct group_commit *log; /* with --durable */
+	int inline_fd;		  /* with --durable --inline */
 	/* Built once and shared: the cheapest possible answer. */
 	struct MHD_Response *ok, *bad, *unavailable;
 };
@@ -132,6 +140,22 @@ static enum MHD_Result wait_durable(struct ceiling *s, struct MHD_Connection *c,
 	return MHD_YES;
 }
 
+/* --inline: the body is durable before this returns, or the answer is 503.
+ * Every event lands at offset 0: the file never grows, so each flush
+ * carries one body and nothing else, as a group commit's round of one. */
+static enum MHD_Result answer_after_inline_sync(struct ceiling *s,
+					       struct MHD_Connection *c,
+					       const struct body *b)
+{
+	int durable = pwrite(s->inline_fd, b->data.buf, b->data.len, 0) ==
+			      (ssize_t)b->data.len &&
+		      fdatasync(s->inline_fd) == 0;
+
+	return durable ? MHD_queue_response(c, MHD_HTTP_OK, s->ok)
+		       : MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    s->unavailable);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
@@ -163,6 +187,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 						    MHD_HTTP_SERVICE_UNAVAILABLE,
 						    s->unavailable);
 	ok = !s->parse || body_is_event(b);
+	if (ok && s->inline_sync)
+		return answer_after_inline_sync(s, c, b);
 	if (ok && s->log != NULL)
 		return wait_durable(s, c, b);
 	return MHD_queue_response(c, ok ? MHD_HTTP_OK : MHD_HTTP_BAD_REQUEST,
@@ -241,10 +267,22 @@ static void use_batch_policy(void)
 		perror("ceiling: SCHED_BATCH (going on without it)");
 }
 
+static int open_inline_file(const char *dir)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/inline.log", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		perror(path);
+	return fd;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: ceiling --port N [--threads N] [--parse "
-		     "[--durable DIR]] [--epoll] [--pool BYTES]\n");
+		     "[--durable DIR [--inline]]] [--epoll] [--pool BYTES]\n");
 }
 
 struct args {
@@ -260,13 +298,14 @@ static int parse_args(int argc, char **argv, struct ceiling *s,
 		{"threads", required_argument, NULL, 't'},
 		{"parse", no_argument, NULL, 'j'},
 		{"durable", required_argument, NULL, 'd'},
+		{"inline", no_argument, NULL, 'i'},
 		{"epoll", no_argument, NULL, 'e'},
 		{"pool", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "p:t:jd:em:h", options, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "p:t:jd:iem:h", options, NULL)) !=
 	       -1) {
 		if (opt == 'p')
 			a->port = (unsigned)strtoul(optarg, NULL, 10);
@@ -276,6 +315,8 @@ static int parse_args(int argc, char **argv, struct ceiling *s,
 			s->parse = 1;
 		else if (opt == 'd')
 			s->durable_dir = optarg;
+		else if (opt == 'i')
+			s->inline_sync = 1;
 		else if (opt == 'e')
 			s->epoll = 1;
 		else if (opt == 'm')
@@ -287,14 +328,15 @@ static int parse_args(int argc, char **argv, struct ceiling *s,
 	}
 	return a->port == 0 || a->port > 65535 || a->threads == 0 ||
 			       s->pool < 4096 || optind != argc ||
-		       (s->durable_dir != NULL && !s->parse)
+		       (s->durable_dir != NULL && !s->parse) ||
+		       (s->inline_sync && s->durable_dir == NULL)
 		       ? 2
 		       : 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct ceiling s = {.pool = DEFAULT_POOL};
+	struct ceiling s = {.pool = DEFAULT_POOL, .inline_fd = -1};
 	struct args a = {.threads = 1};
 	struct MHD_Daemon *d;
 	sigset_t set;
@@ -316,7 +358,9 @@ int main(int argc, char **argv)
 	s.unavailable = text_response("503 not stored\n");
 	if (s.durable_dir != NULL)
 		use_batch_policy();
-	if (s.durable_dir != NULL &&
+	if (s.inline_sync && (s.inline_fd = open_inline_file(s.durable_dir)) < 0)
+		return 1;
+	if (s.durable_dir != NULL && !s.inline_sync &&
 	    (s.log = group_commit_open(s.durable_dir, DURABLE_FILE_BYTES)) ==
 		    NULL)
 		return 1;
@@ -340,6 +384,8 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	if (s.log != NULL)
 		group_commit_free(s.log);
+	if (s.inline_fd >= 0)
+		close(s.inline_fd);
 	MHD_destroy_response(s.ok);
 	MHD_destroy_response(s.bad);
 	MHD_destroy_response(s.unavailable);
