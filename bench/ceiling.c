@@ -19,7 +19,8 @@
  * durable events must do on this disk (SCHED_BATCH, as the daemon).
  * With --inline as well, the request's own thread writes its body over
  * the start of DIR/inline.log and syncs it before answering: no suspend,
- * no committer, one flush per event. It shows what the hand-off to a
+ * no committer, one flush per event, under the same SCHED_BATCH as the
+ * durable ceiling so that the two differ only there. It shows what the hand-off to a
  * committer costs where a flush is free (tmpfs), and what a flush per
  * request costs on a real disk; bench/README.md, runs N and M.
  * Each connection's memory pool is 16 KiB (the daemon's
@@ -142,7 +143,9 @@ static enum MHD_Result wait_durable(struct ceiling *s, struct MHD_Connection *c,
 
 /* --inline: the body is durable before this returns, or the answer is 503.
  * Every event lands at offset 0: the file never grows, so each flush
- * carries one body and nothing else, as a group commit's round of one. */
+ * carries one body and nothing else, as a group commit's round of one.
+ * A short write counts as a failure (no retry loop): a body of a few KiB
+ * written to a regular file is only cut short by an error. */
 static enum MHD_Result answer_after_inline_sync(struct ceiling *s,
 					       struct MHD_Connection *c,
 					       const struct body *b)
